@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `af::atomic_waker`: one waker slot that a consumer registers into and any thread wakes.
+///
+/// The building block of every cross-thread primitive (channels, join handles, abort handles):
+/// the task that waits calls `register_waker(cx.waker())` before checking its condition; a
+/// producer changes the condition then calls `wake()`. A wake that races a registration is never
+/// lost: the registering side sees it and wakes the new waker itself.
+///
+/// Thread safety: `register_waker` from one thread at a time (the waiting task); `wake` and
+/// `take` from any number of threads. Lock-free.
+#include <atomic>    // the state machine
+#include <optional>  // the waker slot
+
+#include "af/core/waker.hpp"
+
+namespace af {
+
+class atomic_waker {
+public:
+    atomic_waker() noexcept = default;
+    atomic_waker(const atomic_waker&) = delete;
+    atomic_waker& operator=(const atomic_waker&) = delete;
+
+    /// Stores a clone of `w` (skipped when the stored waker `will_wake` the same task).
+    void register_waker(const waker& w) {
+        unsigned expected = waiting;
+        // Acquire: see the slot as the last waker-taker left it.
+        if (state_.compare_exchange_strong(expected, registering, std::memory_order_acquire)) {
+            if (!slot_ || !slot_->will_wake(w)) slot_.emplace(w);
+            expected = registering;
+            // AcqRel: publish the slot to a later take(); see a wake that raced us.
+            if (!state_.compare_exchange_strong(expected, waiting, std::memory_order_acq_rel)) {
+                // A wake arrived while we registered (state is registering|waking): wake now.
+                std::optional<waker> w2 = std::move(slot_);
+                slot_.reset();
+                state_.store(waiting, std::memory_order_release);
+                if (w2) std::move(*w2).wake();
+            }
+            return;
+        }
+        if (expected == waking) {
+            // A wake is in progress: the task must be polled again.
+            w.wake_by_ref();
+        }
+        // Otherwise another registration is in progress: a misuse (one registrant at a time).
+    }
+
+    /// Wakes the registered waker, if any, and empties the slot.
+    void wake() {
+        if (std::optional<waker> w = take()) std::move(*w).wake();
+    }
+
+    /// Removes and returns the registered waker, if any.
+    std::optional<waker> take() {
+        // AcqRel: acquire the slot written by register_waker.
+        if (state_.fetch_or(waking, std::memory_order_acq_rel) == waiting) {
+            std::optional<waker> w = std::move(slot_);
+            slot_.reset();
+            state_.fetch_and(~waking, std::memory_order_release);
+            return w;
+        }
+        return std::nullopt;
+    }
+
+private:
+    static constexpr unsigned waiting = 0;
+    static constexpr unsigned registering = 1;
+    static constexpr unsigned waking = 2;
+
+    std::atomic<unsigned> state_{waiting};
+    std::optional<waker> slot_;
+};
+
+}  // namespace af

@@ -1,0 +1,282 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `af::task<T>`: the coroutine type of an async function.
+///
+///     af::task<int> add_later(int a, int b) {
+///         co_await af::yield_now();
+///         co_return a + b;
+///     }
+///
+/// A task is a lazy `af::future<T>`: calling `add_later(1, 2)` allocates the frame and runs
+/// nothing; polling it (through `co_await`, `af::block_on`, an executor or a combinator) runs it.
+/// Inside, `co_await` accepts any `af::future` (tasks included) and gives its output; an
+/// exception thrown by the awaited future is rethrown at the `co_await`.
+///
+/// Cancellation: destroying a task destroys its frame at the point where it is suspended; its
+/// locals' destructors run, and so do those of the futures it was awaiting.
+///
+/// Thread safety: a task is polled by one thread at a time; it may move between threads
+/// between polls. Frames come from a per-thread recycling allocator; give a task function
+/// `std::allocator_arg_t, Alloc` as its first parameters to use your own allocator.
+///
+/// Pitfall: a coroutine lambda's captures live in the lambda object, not in the frame. Wrap it
+/// with `af::co_invoke` (below) when the lambda may die before the task finishes.
+#include <exception>    // std::rethrow_exception
+#include <functional>   // std::invoke
+#include <optional>     // the ready value
+#include <type_traits>  // std::is_void_v
+#include <utility>      // std::exchange, std::move
+
+#include "af/core/detail/task_promise.hpp"
+#include "af/core/future.hpp"
+
+namespace af {
+
+template <class T = void>
+class task;
+
+namespace detail {
+
+template <class T>
+struct is_task : std::false_type {};
+template <class T>
+struct is_task<task<T>> : std::true_type {};
+
+// The awaiter for a leaf future. `F` is the future type, or a reference to it for lvalues.
+template <class F>
+class future_awaiter {
+    using output = output_of<F>;
+    using storage = std::conditional_t<std::is_void_v<output>, bool, std::optional<output>>;
+
+public:
+    future_awaiter(F&& f, task_root* root) : future_(std::forward<F>(f)), root_(root) {}
+
+    bool await_ready() { return try_poll(*root_->cx); }
+
+    void await_suspend(std::coroutine_handle<> h) noexcept {
+        root_->leaf = this;
+        root_->poll_leaf = &poll_leaf;
+        root_->resume_point = h;
+    }
+
+    output await_resume() {
+        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+        if constexpr (!std::is_void_v<output>) return std::move(*value_);
+    }
+
+private:
+    bool try_poll(context& cx) {
+        auto p = future_.poll(cx);
+        if (p.is_pending()) return false;
+        if constexpr (std::is_void_v<output>) {
+            value_ = true;
+        } else {
+            value_.emplace(std::move(p).value());
+        }
+        return true;
+    }
+
+    static bool poll_leaf(void* self, context& cx) {
+        auto* a = static_cast<future_awaiter*>(self);
+        try {
+            return a->try_poll(cx);
+        } catch (...) {
+            a->error_ = std::current_exception();
+            return true;
+        }
+    }
+
+    F future_;
+    task_root* root_;
+    storage value_{};
+    std::exception_ptr error_;
+};
+
+template <class T>
+class task_promise;
+
+// The awaiter for a task: transfers into the child coroutine instead of polling it. A task that
+// someone already polled on its own keeps its own root and is awaited like any leaf future.
+template <class Task>
+class task_awaiter {
+    using output = output_of<Task>;
+
+public:
+    task_awaiter(Task&& t, task_root* root) : task_(std::forward<Task>(t)), root_(root) {}
+
+    bool await_ready() {
+        if (task_.promise().started) return leaf_.emplace(task_, root_).await_ready();
+        return false;
+    }
+
+    std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+        if (leaf_) {
+            leaf_->await_suspend(parent);
+            return std::noop_coroutine();
+        }
+        auto& child = task_.promise();
+        child.started = true;
+        child.continuation = parent;
+        child.root = root_;
+        root_->resume_point = task_.handle();
+        return task_.handle();
+    }
+
+    output await_resume() {
+        if (leaf_) return leaf_->await_resume();
+        return task_.take_output();
+    }
+
+private:
+    Task task_;
+    task_root* root_;
+    std::optional<future_awaiter<std::remove_cvref_t<Task>&>> leaf_;
+};
+
+template <class Derived>
+struct task_promise_common : task_promise_base {
+    template <class A>
+    auto await_transform(A&& a) {
+        using F = std::remove_cvref_t<A>;
+        static_assert(future<F>,
+                      "af::task can only co_await an af::future: a type with `using output = T;` "
+                      "and `af::poll<T> poll(af::context&)`");
+        if constexpr (is_task<F>::value) {
+            return task_awaiter<A>(std::forward<A>(a), root);
+        } else {
+            return future_awaiter<A>(std::forward<A>(a), root);
+        }
+    }
+};
+
+template <class T>
+class task_promise : public task_promise_common<task_promise<T>> {
+public:
+    task<T> get_return_object() noexcept;
+
+    template <class U = T>
+        requires std::is_constructible_v<T, U&&>
+    void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+        value_.emplace(std::forward<U>(v));
+    }
+
+    T take() {
+        if (this->exception) std::rethrow_exception(std::exchange(this->exception, nullptr));
+        return std::move(*value_);
+    }
+
+private:
+    std::optional<T> value_;
+};
+
+template <>
+class task_promise<void> : public task_promise_common<task_promise<void>> {
+public:
+    task<void> get_return_object() noexcept;
+    void return_void() noexcept {}
+    void take() {
+        if (exception) std::rethrow_exception(std::exchange(exception, nullptr));
+    }
+};
+
+}  // namespace detail
+
+template <class T>
+class [[nodiscard("a task does nothing until it is awaited, polled or spawned")]] task {
+    static_assert(!std::is_reference_v<T>, "af::task<T>: T must not be a reference; return a pointer or std::reference_wrapper");
+
+public:
+    using output = T;
+    using promise_type = detail::task_promise<T>;
+    using handle_type = std::coroutine_handle<promise_type>;
+
+    task() noexcept = default;
+    task(task&& other) noexcept : h_(std::exchange(other.h_, {})) {}
+    task& operator=(task&& other) noexcept {
+        if (this != &other) {
+            reset();
+            h_ = std::exchange(other.h_, {});
+        }
+        return *this;
+    }
+    ~task() { reset(); }
+
+    /// Runs the task until it completes or waits on a pending future.
+    af::poll<T> poll(context& cx) {
+        assert(h_ && "af::task::poll on an empty or finished task");
+        auto& p = h_.promise();
+        detail::task_root& r = p.own_root;
+        if (!p.started) {
+            p.started = true;
+            r.resume_point = h_;
+        }
+        r.cx = &cx;
+        if (r.leaf != nullptr) {
+            if (!r.poll_leaf(r.leaf, cx)) return pending;
+            r.leaf = nullptr;
+        }
+        r.resume_point.resume();
+        if (!h_.done()) {
+            assert(r.leaf != nullptr && "af::task suspended without waiting on a future");
+            return pending;
+        }
+        if constexpr (std::is_void_v<T>) {
+            take_output();
+            return {};
+        } else {
+            return af::poll<T>(std::in_place, take_output());
+        }
+    }
+
+    /// True once the task has run to completion (its output may still be unread).
+    bool is_done() const noexcept { return !h_ || h_.done(); }
+    explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+
+    // For af's awaiters.
+    promise_type& promise() const noexcept { return h_.promise(); }
+    handle_type handle() const noexcept { return h_; }
+    T take_output() {
+        // The frame is freed once the output is moved out, so that a finished task holds no memory.
+        handle_type h = std::exchange(h_, {});
+        struct destroy_frame {
+            handle_type h;
+            ~destroy_frame() { h.destroy(); }
+        } guard{h};
+        return h.promise().take();
+    }
+
+private:
+    friend class detail::task_promise<T>;
+    explicit task(handle_type h) noexcept : h_(h) {}
+    void reset() noexcept {
+        if (h_) std::exchange(h_, {}).destroy();
+    }
+
+    handle_type h_;
+};
+
+namespace detail {
+template <class T>
+task<T> task_promise<T>::get_return_object() noexcept {
+    return task<T>(std::coroutine_handle<task_promise<T>>::from_promise(*this));
+}
+inline task<void> task_promise<void>::get_return_object() noexcept {
+    return task<void>(std::coroutine_handle<task_promise<void>>::from_promise(*this));
+}
+}  // namespace detail
+
+/// Calls `f(args...)` inside a new task whose frame owns `f` and `args`: the safe way to run a
+/// coroutine lambda with captures, which would otherwise dangle once the lambda object dies.
+///
+///     auto t = af::co_invoke([name = std::string("x")]() -> af::task<std::size_t> {
+///         co_await af::yield_now();
+///         co_return name.size();   // `name` lives in co_invoke's frame
+///     });
+template <class F, class... Args>
+    requires future<std::invoke_result_t<F&, Args&...>>
+task<output_of<std::invoke_result_t<F&, Args&...>>> co_invoke(F f, Args... args) {
+    co_return co_await std::invoke(f, args...);
+}
+
+}  // namespace af

@@ -1,0 +1,9 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Future constructors and combinators (the futures-util analog).
+#include "af/future/lazy.hpp"
+#include "af/future/never.hpp"
+#include "af/future/poll_fn.hpp"
+#include "af/future/ready.hpp"
+#include "af/future/yield_now.hpp"
