@@ -42,6 +42,10 @@ public:
         if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
     }
 
+    /// The number of references (wakers and `wakeable_ptr`s). For tests and diagnostics only:
+    /// other threads may change it at any time.
+    std::size_t use_count() const noexcept { return refs_.load(std::memory_order_relaxed); }
+
 protected:
     wakeable() noexcept = default;
     virtual ~wakeable() = default;
