@@ -110,17 +110,17 @@ public:
         return false;
     }
 
-    std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) noexcept {
+    void await_suspend(std::coroutine_handle<> parent) noexcept {
         if (leaf_) {
             leaf_->await_suspend(parent);
-            return std::noop_coroutine();
+            return;
         }
         auto& child = task_.promise();
         child.started = true;
         child.continuation = parent;
         child.root = root_;
         root_->resume_point = task_.handle();
-        return task_.handle();
+        root_->transfer = true;
     }
 
     output await_resume() {
@@ -216,7 +216,7 @@ public:
             if (!r.poll_leaf(r.leaf, cx)) return pending;
             r.leaf = nullptr;
         }
-        r.resume_point.resume();
+        detail::run_chain(r);
         if (!h_.done()) {
             assert(r.leaf != nullptr && "af::task suspended without waiting on a future");
             return pending;

@@ -71,7 +71,8 @@ inline void free_frame(void* frame, std::size_t size) noexcept {
 }
 
 /// Mixed into promise types: default frames are recycled, `std::allocator_arg` frames use the
-/// given allocator.
+/// given allocator. GCC 12 at -O0 wrongly reports -Wmismatched-new-delete on coroutines that use
+/// the allocator_arg overloads (not at -O1 and above); see the book's frame-allocation section.
 struct frame_allocation {
     static void* operator new(std::size_t size) { return allocate_frame(size); }
 

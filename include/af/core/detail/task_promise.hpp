@@ -5,10 +5,15 @@
 // The outermost task that someone polls is the root. Its promise holds a `task_root`: the
 // context of the current poll, the innermost suspended coroutine (`resume_point`), and the leaf
 // future that coroutine is waiting on. Polling the root polls only that leaf; when the leaf is
-// ready the innermost coroutine is resumed. A task awaiting another task does not poll it: it
-// symmetric-transfers into the child, which shares the parent's root, and the child's final
-// suspend transfers back. So a poll costs O(1) whatever the depth of the await chain, and a long
-// chain of synchronously completing awaits never grows the stack.
+// ready the innermost coroutine is resumed. A task awaiting another task does not poll it: the
+// parent suspends and asks the root to resume the child next (the child shares the parent's
+// root); the child's final suspend asks the root to resume the parent. So a poll costs O(1)
+// whatever the depth of the await chain.
+//
+// The root runs these transfers in a loop (a trampoline) instead of relying on symmetric
+// transfer: GCC turns symmetric transfer into a tail call only when optimising, so debug builds
+// would grow the stack with every synchronously completing await. The loop keeps the stack flat
+// with every compiler at every optimisation level, for about the cost of one indirect call.
 //
 // A leaf future is polled first inside `await_ready`: when it is ready at once, the coroutine
 // does not suspend at all.
@@ -24,10 +29,19 @@ namespace af::detail {
 struct task_root {
     context* cx = nullptr;
     std::coroutine_handle<> resume_point;
+    bool transfer = false;  // set when a coroutine suspended only to let resume_point run next
     void* leaf = nullptr;
     // Polls the leaf awaiter once; true when it finished (with a value or an exception).
     bool (*poll_leaf)(void* leaf, context& cx) = nullptr;
 };
+
+// Resumes the chain from `r.resume_point` until a coroutine waits on a leaf or the root ends.
+inline void run_chain(task_root& r) {
+    do {
+        r.transfer = false;
+        r.resume_point.resume();
+    } while (r.transfer);
+}
 
 struct task_promise_base : frame_allocation {
     task_root own_root;
@@ -41,13 +55,12 @@ struct task_promise_base : frame_allocation {
     struct final_awaiter {
         bool await_ready() const noexcept { return false; }
         template <class Promise>
-        std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> h) const noexcept {
+        void await_suspend(std::coroutine_handle<Promise> h) const noexcept {
             task_promise_base& p = h.promise();
             if (p.continuation) {
                 p.root->resume_point = p.continuation;
-                return p.continuation;
+                p.root->transfer = true;
             }
-            return std::noop_coroutine();
         }
         void await_resume() const noexcept {}
     };
