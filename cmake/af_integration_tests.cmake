@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: MIT
+# Tests that drive a compiler or CMake instead of running a gtest binary (included from
+# tests/CMakeLists.txt). Labels let scripts/test run them as their own stages:
+#   compile_fail  misuse snippets in tests/compile_fail/ (each with its accepted twin)
+#   install       install the build tree, then find_package(af) from tests/install/
+#   budget        preprocessed size of <af/af.hpp> (docs/design/0003-compile-time.md)
+#   docs          the README taste is examples/hello.cpp verbatim
+
+# Compile-fail tests use no sanitizer or build-type flags: they check af's diagnostics only.
+file(GLOB AF_COMPILE_FAIL_SNIPPETS CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/compile_fail/*.cpp)
+foreach(snippet IN LISTS AF_COMPILE_FAIL_SNIPPETS)
+  get_filename_component(name ${snippet} NAME_WE)
+  foreach(mode fail pass)
+    set(test compile_fail.${name}.${mode})
+    add_test(NAME ${test}
+      COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DINCLUDE=${PROJECT_SOURCE_DIR}/include
+              -DSNIPPET=${snippet} -DMODE=${mode}
+              -DOUT=${CMAKE_CURRENT_BINARY_DIR}/compile_fail/${name}.${mode}.log
+              -P ${PROJECT_SOURCE_DIR}/tests/compile_fail/run.cmake)
+    set_tests_properties(${test} PROPERTIES LABELS compile_fail TIMEOUT 120)
+  endforeach()
+endforeach()
+file(MAKE_DIRECTORY ${CMAKE_CURRENT_BINARY_DIR}/compile_fail)
+
+# The consumer gets this tree's compiler and flags, so sanitizer builds stay ABI-consistent.
+add_test(NAME install.find_package_consumer
+  COMMAND ${CMAKE_COMMAND} -DAF_BUILD_DIR=${PROJECT_BINARY_DIR}
+          -DCONSUMER_DIR=${PROJECT_SOURCE_DIR}/tests/install
+          -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_test
+          -DGENERATOR=${CMAKE_GENERATOR} -DCXX=${CMAKE_CXX_COMPILER}
+          "-DCXX_FLAGS=${CMAKE_CXX_FLAGS}" -DBUILD_TYPE=${CMAKE_BUILD_TYPE}
+          -P ${PROJECT_SOURCE_DIR}/tests/install/run.cmake)
+set_tests_properties(install.find_package_consumer PROPERTIES LABELS install TIMEOUT 300)
+
+# Budgets are per compiler because GCC and Clang preprocess libstdc++ slightly differently.
+# Measured in docs/design/0003-compile-time.md; each is about 30% above the size at that time.
+set(AF_HEADER_BUDGET_GNU 70000)
+set(AF_HEADER_BUDGET_Clang 70000)
+if(DEFINED AF_HEADER_BUDGET_${CMAKE_CXX_COMPILER_ID})
+  add_test(NAME budget.af_hpp_preprocessed_lines
+    COMMAND ${CMAKE_COMMAND} -DCXX=${CMAKE_CXX_COMPILER} -DINCLUDE=${PROJECT_SOURCE_DIR}/include
+            -DHEADER=af/af.hpp -DBUDGET=${AF_HEADER_BUDGET_${CMAKE_CXX_COMPILER_ID}}
+            -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/header_budget
+            -P ${PROJECT_SOURCE_DIR}/cmake/header_budget.cmake)
+  set_tests_properties(budget.af_hpp_preprocessed_lines PROPERTIES LABELS budget TIMEOUT 120)
+endif()
+
+# The README's code block is examples/hello.cpp, character for character.
+add_test(NAME readme.taste_matches_example
+  COMMAND ${CMAKE_COMMAND} -DREADME=${PROJECT_SOURCE_DIR}/README.md
+          -DEXAMPLE=${PROJECT_SOURCE_DIR}/examples/hello.cpp
+          -P ${PROJECT_SOURCE_DIR}/cmake/readme_snippet.cmake)
+set_tests_properties(readme.taste_matches_example PROPERTIES LABELS docs TIMEOUT 60)

@@ -1,0 +1,47 @@
+# SPDX-License-Identifier: MIT
+# Install-and-consume driver (cmake -P): installs af's build tree into a fresh prefix, then
+# configures, builds and runs the consumer project in this folder against that prefix only.
+# Inputs: AF_BUILD_DIR, CONSUMER_DIR, WORK_DIR, GENERATOR, CXX, CXX_FLAGS, BUILD_TYPE.
+foreach(var AF_BUILD_DIR CONSUMER_DIR WORK_DIR GENERATOR CXX)
+  if(NOT DEFINED ${var})
+    message(FATAL_ERROR "install test: ${var} is not set")
+  endif()
+endforeach()
+
+function(step what)
+  message(STATUS "install test: ${what}")
+  execute_process(COMMAND ${ARGN} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE out)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "install test: ${what} failed (${rc}):\n${out}")
+  endif()
+  set(step_output "${out}" PARENT_SCOPE)
+endfunction()
+
+set(prefix "${WORK_DIR}/prefix")
+set(build "${WORK_DIR}/consumer")
+file(REMOVE_RECURSE "${WORK_DIR}")
+
+step("cmake --install into ${prefix}"
+  ${CMAKE_COMMAND} --install "${AF_BUILD_DIR}" --prefix "${prefix}")
+foreach(f include/af/af.hpp include/af/core/task.hpp)
+  if(NOT EXISTS "${prefix}/${f}")
+    message(FATAL_ERROR "install test: ${f} was not installed")
+  endif()
+endforeach()
+
+# The package registry is off so that only the fresh prefix can satisfy find_package(af).
+step("configure the consumer"
+  ${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${build}" -G "${GENERATOR}"
+    "-DCMAKE_CXX_COMPILER=${CXX}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
+    "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+string(FIND "${step_output}" "found in ${prefix}/" at)
+if(at EQUAL -1)
+  message(FATAL_ERROR "install test: af was not found in the installed prefix:\n${step_output}")
+endif()
+
+step("build the consumer" ${CMAKE_COMMAND} --build "${build}")
+step("run the consumer" "${build}/app")
+if(NOT step_output MATCHES "af consumer: ok")
+  message(FATAL_ERROR "install test: unexpected consumer output:\n${step_output}")
+endif()
+message(STATUS "install test: ok")
