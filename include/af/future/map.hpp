@@ -15,7 +15,6 @@
 /// Cancellation: destroying it before `f` completes destroys `f`; `fn` never runs.
 /// Errors: an exception from `f` or `fn` propagates out of `poll`. Thread safety: as `f`.
 #include <cassert>      // polled-after-ready check
-#include <functional>   // std::invoke
 #include <optional>     // the callable until it ran
 #include <type_traits>  // std::invoke_result_t
 #include <utility>      // std::move
