@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The shared object behind a spawned task: one heap allocation holding the future, its output
+// slot, the state word, the reference count, the join handle's waker slot and the scheduler hook.
+// Executors (local_pool, thread_pool) and af::join_handle are thin layers over it.
+//
+// Waker. A task's waker is a raw waker whose data pointer is the task itself; clone adds a
+// reference, drop removes one, so waking never allocates. The worker polls with a *borrowed*
+// waker (no reference taken): its own run reference keeps the task alive for the poll.
+//
+// References. Counted separately from the state word:
+//   - the join handle's (until it is detached, dropped, or has taken the output);
+//   - the owner's: the executor lists every live task so that shutdown can destroy pending
+//     futures; released when the task completes or is cancelled;
+//   - the run reference: held by a run queue entry, then by the worker polling it;
+//   - one per waker clone.
+// The future is always destroyed while the owner reference is held, so the last release only
+// frees memory (and the output, when nobody took it).
+//
+// State word bits:
+//   scheduled  in a run queue (a run reference exists); a wake does nothing more
+//   running    a worker is polling (or cancelling): the future belongs to it
+//   notified   woken while running: the worker re-queues the task after its poll
+//   complete   the future is gone; output, error or cancellation is final (terminal)
+//   cancelled  completed without output (aborted, or the executor shut down)
+//   aborting   abort() was called: the next time the executor holds the task it drops the
+//              future instead of polling it
+//   detached   the join handle is gone: nobody will read the output
+//
+// Transitions (each one compare-and-swap loop, so a bit pattern is never seen half-updated):
+//   spawn          -> scheduled (the queue holds the run reference)
+//   wake           idle -> scheduled, enqueue | running -> running|notified |
+//                  scheduled, notified or complete: unchanged
+//   worker pops    scheduled -> running; if aborting: cancel instead of polling
+//   poll pending   running -> idle | running|notified -> scheduled, re-enqueue |
+//                  aborting: cancel
+//   poll ready     running -> complete (output stored first)
+//   cancel         (the holder of `running`, or shutdown once no worker runs) drop the future,
+//                  -> complete|cancelled
+//   abort          sets aborting; an idle task is also set scheduled and enqueued so that the
+//                  executor drops it on its own thread
+//   detach         sets detached; whoever of the completer and the detacher comes second sees
+//                  both complete and detached and reports an unread exception
+// `scheduled` is set only by the transition that enqueues, and cleared only by the worker that
+// dequeued, so a task is in at most one queue at a time; `running` is set only from
+// `scheduled`, so two threads never poll it at once. A wake that lands during a poll sets
+// `notified`, which the worker sees in its end-of-poll CAS: no wake is lost, and a storm of
+// wakes during one poll costs one re-poll.
+//
+// Memory orders (state word):
+//   - wake: release on success. A wake must publish the waker's writes to the poll it causes.
+//     It writes even when the bits do not change (scheduled/notified already set): a
+//     successful CAS is a read-modify-write, so it joins the release sequence that the
+//     worker's acquire below reads from.
+//   - worker pop (scheduled -> running): acquire. Sees the previous poll's writes to the
+//     future (that poll ended with a release) and every waker's writes.
+//   - end of poll, completion, cancellation: acq_rel. Release publishes the future's state
+//     (next poller) and the output (join handle); acquire sees a concurrent detach or abort.
+//   - join handle reads `complete` with acquire, pairing with the completion's release, so the
+//     output slot and error are visible.
+//   - detach: acq_rel. Acquire: when complete, see the stored error; release: the completer
+//     that sees `detached` may read the error without racing the handle.
+//   - abort: release. Its own effect is only the bits; release keeps it in the release sequence
+//     the worker acquires from, like a wake.
+// Reference count: increments relaxed (a new reference is made from an existing one);
+// decrements acq_rel (the last one must see every other holder's writes before freeing).
+#include <atomic>     // state word, reference count
+#include <cstddef>    // std::size_t
+#include <exception>  // std::exception_ptr
+#include <new>        // placement new of the future
+#include <optional>   // the output slot
+#include <type_traits>  // std::is_void_v
+#include <utility>    // std::move, std::exchange
+
+#include "af/core/atomic_waker.hpp"
+#include "af/core/future.hpp"
+
+namespace af::detail {
+
+class task_header;
+
+/// The executor side of a task: where wakes enqueue it. Reference-counted: every task holds a
+/// reference, so a waker that outlives its executor still calls into a live (closed) object.
+class scheduler {
+public:
+    scheduler(const scheduler&) = delete;
+    scheduler& operator=(const scheduler&) = delete;
+
+    /// Takes over one run reference of `t`, whose `scheduled` bit the caller just set. A closed
+    /// scheduler releases it instead. The caller holds another reference to `t` (or is the
+    /// executor), which keeps this scheduler alive until the call returns.
+    virtual void schedule(task_header* t) noexcept = 0;
+    /// A new task with three references (handle, owner, run): list it as owned and enqueue it,
+    /// or, when closed, cancel it at once.
+    virtual void adopt(task_header* t) noexcept = 0;
+    /// `t` completed or was cancelled by its worker: remove it from the owned list. The caller
+    /// then releases the owner reference.
+    virtual void disown(task_header* t) noexcept = 0;
+
+    void retain() noexcept {
+        // Relaxed: a new reference is made from an existing one, which already orders us.
+        refs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    void release() noexcept {
+        // AcqRel: the last release must see every write made through the other references.
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+protected:
+    scheduler() noexcept = default;
+    virtual ~scheduler() = default;
+
+private:
+    std::atomic<std::size_t> refs_{1};
+};
+
+/// The type-erased operations of `spawned_task<F>`.
+struct task_vtable {
+    // Polls the future once. True when it finished: output or error stored, future destroyed.
+    bool (*poll)(task_header* t, context& cx) noexcept;
+    // Destroys the future without polling it (cancellation).
+    void (*drop_future)(task_header* t) noexcept;
+    // Deletes the whole object.
+    void (*destroy)(task_header* t) noexcept;
+};
+
+class task_header {
+public:
+    static constexpr unsigned scheduled = 1u << 0;
+    static constexpr unsigned running = 1u << 1;
+    static constexpr unsigned notified = 1u << 2;
+    static constexpr unsigned complete = 1u << 3;
+    static constexpr unsigned cancelled = 1u << 4;
+    static constexpr unsigned aborting = 1u << 5;
+    static constexpr unsigned detached = 1u << 6;
+
+    task_header(const task_header&) = delete;
+    task_header& operator=(const task_header&) = delete;
+
+    // --- waker side (any thread) ---
+    void wake_by_ref() noexcept;
+    void retain() noexcept {
+        // Relaxed: see the header comment (reference count).
+        refs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    void release() noexcept {
+        // AcqRel: see the header comment (reference count).
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) vtable_->destroy(this);
+    }
+
+    // --- executor side ---
+    /// Polls the task (or cancels it if aborted). The caller hands over one run reference.
+    void run() noexcept;
+    /// Executor shutdown, once no worker can run this task: drops the future if still there and
+    /// completes the task as cancelled, then releases the owner reference.
+    void shut_down() noexcept;
+
+    // --- join handle side (any thread) ---
+    void abort() noexcept;
+    /// The handle is gone without having taken the output; releases the handle reference.
+    void detach() noexcept;
+    bool is_complete() const noexcept {
+        // Acquire: pairs with the completion's release so the output is visible.
+        return (state_.load(std::memory_order_acquire) & complete) != 0;
+    }
+    /// Only after `is_complete()` returned true.
+    bool is_cancelled() const noexcept {
+        // Relaxed: `cancelled` is set together with `complete`, which the caller acquired.
+        return (state_.load(std::memory_order_relaxed) & cancelled) != 0;
+    }
+    std::exception_ptr take_error() noexcept { return std::exchange(error_, nullptr); }
+    atomic_waker& join_waker() noexcept { return join_waker_; }
+
+    // For tests and diagnostics.
+    unsigned state_bits() const noexcept { return state_.load(std::memory_order_acquire); }
+    std::size_t use_count() const noexcept { return refs_.load(std::memory_order_relaxed); }
+
+    // Owned-list links, touched only by the owning scheduler under its own lock.
+    task_header* owned_prev = nullptr;
+    task_header* owned_next = nullptr;
+
+protected:
+    // Starts scheduled with three references: handle, owner, run queue.
+    task_header(const task_vtable* vt, scheduler* s) noexcept : vtable_(vt), scheduler_(s) { s->retain(); }
+    ~task_header() { scheduler_->release(); }
+
+    void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
+
+private:
+    void finish(bool cancel) noexcept;
+    void notify_handle(unsigned prev, bool cancel) noexcept;
+
+    std::atomic<unsigned> state_{scheduled};
+    std::atomic<std::size_t> refs_{3};
+    const task_vtable* vtable_;
+    scheduler* scheduler_;
+    std::exception_ptr error_;
+    atomic_waker join_waker_;
+};
+
+/// The waker vtable of a task; the data pointer is the `task_header`.
+extern const raw_waker_vtable task_waker_vtable;
+
+/// Reports an exception of a task whose handle was detached (see
+/// af::executor::set_unhandled_exception_handler).
+void report_detached_exception(std::exception_ptr e) noexcept;
+
+/// The output slot, the part of a task the join handle knows about.
+template <class T>
+class task_cell : public task_header {
+public:
+    /// Only after `is_complete()` returned true and without error or cancellation.
+    T take_output() { return std::move(*output_); }
+
+protected:
+    using task_header::task_header;
+    template <class U>
+    void set_output(U&& v) {
+        output_.emplace(std::forward<U>(v));
+    }
+
+private:
+    std::optional<T> output_;
+};
+
+template <>
+class task_cell<void> : public task_header {
+public:
+    void take_output() noexcept {}
+
+protected:
+    using task_header::task_header;
+};
+
+/// The task for future `F`, in one allocation.
+template <class F>
+class spawned_task final : public task_cell<output_of<F>> {
+    using output = output_of<F>;
+
+public:
+    spawned_task(F&& f, scheduler* s) : task_cell<output>(&vtable, s) { ::new (&future_) F(std::move(f)); }
+    ~spawned_task() {
+        if (alive_) future_.~F();
+    }
+
+private:
+    static bool poll_future(task_header* t, context& cx) noexcept {
+        auto* self = static_cast<spawned_task*>(t);
+        try {
+            af::poll<output> p = self->future_.poll(cx);
+            if (p.is_pending()) return false;
+            if constexpr (!std::is_void_v<output>) self->set_output(std::move(p).value());
+        } catch (...) {
+            self->set_error(std::current_exception());
+        }
+        drop_future(t);
+        return true;
+    }
+    static void drop_future(task_header* t) noexcept {
+        auto* self = static_cast<spawned_task*>(t);
+        if (self->alive_) {
+            self->alive_ = false;
+            self->future_.~F();
+        }
+    }
+    static void destroy(task_header* t) noexcept { delete static_cast<spawned_task*>(t); }
+    static constexpr task_vtable vtable{&poll_future, &drop_future, &destroy};
+
+    // A union member so that the future can be destroyed before the object (cancellation).
+    union {
+        F future_;
+    };
+    bool alive_ = true;
+};
+
+/// Intrusive list of the tasks an executor owns. Not synchronised: the owner locks.
+class owned_list {
+public:
+    void push(task_header* t) noexcept {
+        t->owned_prev = nullptr;
+        t->owned_next = head_;
+        if (head_) head_->owned_prev = t;
+        head_ = t;
+    }
+    void remove(task_header* t) noexcept {
+        if (t->owned_prev) t->owned_prev->owned_next = t->owned_next;
+        else head_ = t->owned_next;
+        if (t->owned_next) t->owned_next->owned_prev = t->owned_prev;
+        t->owned_prev = t->owned_next = nullptr;
+    }
+    bool empty() const noexcept { return head_ == nullptr; }
+    /// Empties the list; the tasks stay chained through `owned_next`.
+    task_header* take_all() noexcept { return std::exchange(head_, nullptr); }
+
+private:
+    task_header* head_ = nullptr;
+};
+
+}  // namespace af::detail
