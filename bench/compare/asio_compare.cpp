@@ -1,0 +1,218 @@
+// SPDX-License-Identifier: MIT
+/// \file
+/// The Asio side of the side-by-side comparison (docs/benchmarks.md): Boost 1.81's Asio with
+/// C++20 coroutines (`awaitable`, `co_spawn`) on an `io_context` run by one thread ("asio-1t",
+/// concurrency hint 1) or by two threads ("asio-2t").
+///
+///     asio_compare asio-1t spawn_join 1000000
+///
+/// Asio has no join handle: a `co_spawn` completion handler is the idiomatic way to collect a
+/// spawned coroutine's result, and `co_await co_spawn(ex, f, use_awaitable)` the way to await
+/// one. A yield is `co_await post(ex, use_awaitable)`. Each `bench_run_*` function is the
+/// measured region; callgrind counts instructions only inside them.
+#include <atomic>   // results collected from two threads
+#include <chrono>   // the polling interval of the two-thread idle workload
+#include <cstdint>  // std::uint64_t
+#include <exception>  // std::exception_ptr
+#include <mutex>    // the handler lot
+#include <thread>   // the second io_context thread
+#include <vector>   // the handler lot
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/execution/blocking.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "compare_common.hpp"
+
+namespace {
+
+namespace asio = boost::asio;
+using std::uint64_t;
+
+struct results {
+    std::atomic<uint64_t> sum{0};
+    std::atomic<uint64_t> count{0};
+};
+
+// Collects a spawned coroutine's value, as a join handle would. Relaxed: read after run()
+// returned, which orders every handler before it.
+auto collect(results& r) {
+    return [&r](std::exception_ptr e, uint64_t v) {
+        if (e) std::rethrow_exception(e);
+        r.sum.fetch_add(v, std::memory_order_relaxed);
+        r.count.fetch_add(1, std::memory_order_relaxed);
+    };
+}
+
+// Runs the io_context on `threads` threads (this one included) until it runs out of work.
+void run_threads(asio::io_context& ctx, int threads) {
+    std::vector<std::thread> extra;
+    for (int i = 1; i < threads; ++i) extra.emplace_back([&ctx] { ctx.run(); });
+    ctx.run();
+    for (auto& t : extra) t.join();
+}
+
+// --- spawn_join ------------------------------------------------------------------------------
+
+asio::awaitable<uint64_t> leaf(uint64_t i) { co_return i; }
+
+asio::awaitable<void> spawn_join(uint64_t n, results& r) {
+    auto ex = co_await asio::this_coro::executor;
+    for (uint64_t i = 0; i < n; ++i) asio::co_spawn(ex, leaf(i), collect(r));
+}
+
+// --- yield -----------------------------------------------------------------------------------
+
+asio::awaitable<uint64_t> yielder(uint64_t yields) {
+    auto ex = co_await asio::this_coro::executor;
+    uint64_t done = 0;
+    for (uint64_t i = 0; i < yields; ++i) {
+        co_await asio::post(ex, asio::use_awaitable);
+        ++done;
+    }
+    co_return done;
+}
+
+asio::awaitable<void> yield_main(uint64_t tasks, uint64_t yields, results& r) {
+    auto ex = co_await asio::this_coro::executor;
+    for (uint64_t i = 0; i < tasks; ++i) asio::co_spawn(ex, yielder(yields), collect(r));
+}
+
+// --- chain -----------------------------------------------------------------------------------
+
+// A plain co_spawn onto the running io_context dispatches: the child starts inline, on the
+// parent's stack, so a chain of spawns recurses and overflows an 8 MiB stack near depth 100,000.
+// blocking.never makes the spawn queue the child, as spawning does in af, tokio and futures-rs.
+asio::awaitable<uint64_t> chain(uint64_t depth) {
+    if (depth == 0) co_return 0;
+    auto ex = asio::require(co_await asio::this_coro::executor, asio::execution::blocking.never);
+    uint64_t below = co_await asio::co_spawn(ex, chain(depth - 1), asio::use_awaitable);
+    co_return below + 1;
+}
+
+// --- idle_memory -----------------------------------------------------------------------------
+
+// Parked coroutines' completion handlers, kept as the handler type itself (no type-erasing
+// allocation). A suspended Asio coroutine is owned by its pending handler: destroying the
+// handler unwinds the coroutine (through a post to its executor).
+template <class Handler>
+std::vector<Handler>& lot_of() {
+    static std::vector<Handler> lot;
+    return lot;
+}
+std::mutex g_lot_mutex;
+
+struct park_initiation {
+    template <class Handler>
+    void operator()(Handler&& h) const {
+        std::lock_guard lk(g_lot_mutex);
+        lot_of<std::decay_t<Handler>>().push_back(std::move(h));
+        compare::started.fetch_add(1, std::memory_order_relaxed);
+    }
+};
+
+template <class Token>
+auto park(Token&& token) {
+    return asio::async_initiate<Token, void()>(park_initiation{}, token);
+}
+
+using park_handler = asio::detail::awaitable_handler<asio::any_io_executor>;
+
+asio::awaitable<void> idle_task() {
+    compare::drop_guard guard;
+    co_await park(asio::use_awaitable);
+}
+
+// --- measured regions ------------------------------------------------------------------------
+
+[[gnu::noinline]] void bench_run_spawn_join(asio::io_context& ctx, int threads, uint64_t n, results& r) {
+    asio::co_spawn(ctx, spawn_join(n, r), asio::detached);
+    run_threads(ctx, threads);
+}
+[[gnu::noinline]] void bench_run_yield(asio::io_context& ctx, int threads, uint64_t tasks, uint64_t yields,
+                                       results& r) {
+    asio::co_spawn(ctx, yield_main(tasks, yields, r), asio::detached);
+    run_threads(ctx, threads);
+}
+[[gnu::noinline]] void bench_run_chain(asio::io_context& ctx, int threads, uint64_t depth, results& r) {
+    asio::co_spawn(ctx, chain(depth), collect(r));
+    run_threads(ctx, threads);
+}
+
+void run_idle(const compare::args& a, asio::io_context& ctx, int threads) {
+    // park_handler is what `co_await park(use_awaitable)` hands to park_initiation; the
+    // size check below fails if that ever changes (the handlers would land in another lot).
+    lot_of<park_handler>().reserve(a.n);
+    long base = compare::proc_status_kb("VmRSS");
+    compare::stopwatch sw;
+    for (uint64_t i = 0; i < a.n; ++i) asio::co_spawn(ctx, idle_task(), asio::detached);
+    std::vector<std::thread> extra;
+    if (threads == 1) {
+        // Parked coroutines hold work guards, so run() would never return: poll() runs until
+        // nothing is ready, like local_pool::run_until_stalled.
+        while (compare::started.load(std::memory_order_relaxed) < a.n) ctx.poll();
+    } else {
+        for (int i = 0; i < threads; ++i) extra.emplace_back([&ctx] { ctx.run(); });
+        while (compare::started.load(std::memory_order_relaxed) < a.n) {
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    }
+    double s = sw.seconds();
+    long peak = compare::proc_status_kb("VmHWM");
+    {
+        std::lock_guard lk(g_lot_mutex);
+        compare::check(a, "parked handlers", lot_of<park_handler>().size(), a.n);
+        // Destroying the handlers posts the unwinding of their coroutines.
+        lot_of<park_handler>().clear();
+    }
+    if (threads == 1) {
+        ctx.restart();
+        ctx.run();
+    } else {
+        for (auto& t : extra) t.join();
+    }
+    compare::check(a, "dropped", compare::dropped.load(), a.n);
+    compare::report(a, s, base, peak);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    compare::args a = compare::parse(argc, argv);
+    int threads = 0;
+    if (a.system == "asio-1t") threads = 1;
+    else if (a.system == "asio-2t") threads = 2;
+    else compare::unknown(a);
+    asio::io_context ctx(threads);
+    results r;
+    if (a.workload == "spawn_join") {
+        compare::stopwatch sw;
+        bench_run_spawn_join(ctx, threads, a.n, r);
+        double s = sw.seconds();
+        compare::check(a, "count", r.count.load(), a.n);
+        compare::check(a, "sum", r.sum.load(), a.n * (a.n - 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "yield") {
+        compare::stopwatch sw;
+        bench_run_yield(ctx, threads, a.n, a.m, r);
+        double s = sw.seconds();
+        compare::check(a, "count", r.count.load(), a.n);
+        compare::check(a, "yields", r.sum.load(), a.n * a.m);
+        compare::report(a, s);
+    } else if (a.workload == "chain") {
+        compare::stopwatch sw;
+        bench_run_chain(ctx, threads, a.n, r);
+        double s = sw.seconds();
+        compare::check(a, "depth", r.sum.load(), a.n);
+        compare::report(a, s);
+    } else if (a.workload == "idle_memory") {
+        run_idle(a, ctx, threads);
+    } else {
+        compare::unknown(a);
+    }
+    return 0;
+}

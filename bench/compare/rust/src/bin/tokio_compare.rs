@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+//! The tokio side of the side-by-side comparison (docs/benchmarks.md): every workload on a
+//! current-thread runtime ("tokio-ct") and on a multi-thread runtime with two workers
+//! ("tokio-mt2"). `tokio_compare tokio-ct spawn_join 1000000` prints one JSON line.
+//! Each `bench_run_*` function is the measured region (callgrind: --toggle-collect=*bench_run_*).
+
+use af_compare_peers::*;
+use std::future::Future;
+use std::time::{Duration, Instant};
+use tokio::runtime::{Builder, Runtime};
+
+fn leaf(i: u64) -> impl Future<Output = u64> + Send {
+    async move { i }
+}
+
+fn yielder(yields: u64) -> impl Future<Output = u64> + Send {
+    async move {
+        let mut done = 0;
+        for _ in 0..yields {
+            tokio::task::yield_now().await;
+            done += 1;
+        }
+        done
+    }
+}
+
+fn chain(depth: u64) -> impl Future<Output = u64> + Send {
+    async move {
+        if depth == 0 {
+            return 0;
+        }
+        tokio::spawn(chain_boxed(depth - 1)).await.unwrap() + 1
+    }
+}
+// The opaque type of `chain` may not name itself; one box per level, as a tokio user would write.
+fn chain_boxed(depth: u64) -> std::pin::Pin<Box<dyn Future<Output = u64> + Send>> {
+    Box::pin(chain(depth))
+}
+
+#[inline(never)]
+fn bench_run_spawn_join(rt: &Runtime, n: u64) -> u64 {
+    rt.block_on(async move {
+        let mut handles = Vec::with_capacity(n as usize);
+        for i in 0..n {
+            handles.push(tokio::spawn(leaf(i)));
+        }
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.unwrap();
+        }
+        sum
+    })
+}
+
+#[inline(never)]
+fn bench_run_yield(rt: &Runtime, tasks: u64, yields: u64) -> u64 {
+    rt.block_on(async move {
+        let mut handles = Vec::with_capacity(tasks as usize);
+        for _ in 0..tasks {
+            handles.push(tokio::spawn(yielder(yields)));
+        }
+        let mut sum = 0;
+        for h in handles {
+            sum += h.await.unwrap();
+        }
+        sum
+    })
+}
+
+#[inline(never)]
+fn bench_run_chain(rt: &Runtime, depth: u64) -> u64 {
+    rt.block_on(async move { tokio::spawn(chain_boxed(depth)).await.unwrap() })
+}
+
+fn run_idle(a: &Args, rt: Runtime, current_thread: bool) {
+    LOT.lock().unwrap().reserve(a.n as usize);
+    let base = proc_status_kb("VmRSS");
+    let t = Instant::now();
+    let n = a.n;
+    if current_thread {
+        rt.block_on(async move {
+            for _ in 0..n {
+                tokio::spawn(idle_task());
+            }
+            while started() < n {
+                tokio::task::yield_now().await;
+            }
+        });
+    } else {
+        for _ in 0..n {
+            rt.spawn(idle_task());
+        }
+        while started() < n {
+            std::thread::sleep(Duration::from_micros(200));
+        }
+    }
+    let s = seconds_since(t);
+    let peak = proc_status_kb("VmHWM");
+    drop(rt); // shutting down drops every pending task
+    LOT.lock().unwrap().clear();
+    check(a, "dropped", dropped(), a.n);
+    report(a, s, base, peak);
+}
+
+fn main() {
+    let a = parse();
+    let current_thread = match a.system.as_str() {
+        "tokio-ct" => true,
+        "tokio-mt2" => false,
+        _ => unknown(&a),
+    };
+    let rt = if current_thread {
+        Builder::new_current_thread().build().unwrap()
+    } else {
+        Builder::new_multi_thread().worker_threads(2).build().unwrap()
+    };
+    match a.workload.as_str() {
+        "spawn_join" => {
+            let t = Instant::now();
+            let sum = bench_run_spawn_join(&rt, a.n);
+            let s = seconds_since(t);
+            check(&a, "sum", sum, a.n * (a.n - 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "yield" => {
+            let t = Instant::now();
+            let total = bench_run_yield(&rt, a.n, a.m);
+            let s = seconds_since(t);
+            check(&a, "yields", total, a.n * a.m);
+            report(&a, s, 0, 0);
+        }
+        "chain" => {
+            let t = Instant::now();
+            let depth = bench_run_chain(&rt, a.n);
+            let s = seconds_since(t);
+            check(&a, "depth", depth, a.n);
+            report(&a, s, 0, 0);
+        }
+        "idle_memory" => run_idle(&a, rt, current_thread),
+        _ => unknown(&a),
+    }
+}
