@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <ctime>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -204,4 +205,22 @@ TEST(thread_pool, a_task_is_never_polled_by_two_threads_at_once) {
     EXPECT_GE(polls, 2);
     EXPECT_LE(polls, total + 1);  // the first poll is not caused by a wake
     st->w.reset();
+}
+
+TEST(thread_pool, a_coroutine_lambdas_captures_outlive_the_lambda_object) {
+    af::executor::thread_pool pool(2);
+    auto h = pool.spawn([s = std::string(64, 'y')]() -> af::task<std::size_t> {
+        co_await af::yield_now();
+        co_return s.size();
+    });  // the temporary lambda is gone before a worker resumes the task
+    EXPECT_EQ(af::block_on(std::move(h)), 64u);
+}
+
+TEST(thread_pool, idle_workers_sleep_instead_of_spinning) {
+    af::executor::thread_pool pool(2);
+    af::block_on(pool.spawn(add_later(1, 1)));  // the workers have started and gone idle
+    std::clock_t cpu_before = std::clock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+    EXPECT_LT(cpu_ms, 20.0);  // two spinning workers would burn ~200 ms of CPU
 }

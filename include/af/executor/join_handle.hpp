@@ -32,8 +32,10 @@ public:
     const char* what() const noexcept override { return "task was cancelled"; }
 };
 
+// Not [[nodiscard]]: discarding a handle is the documented way to detach a task (the task is
+// already running; unlike a lazy future, nothing is lost by ignoring it).
 template <class T>
-class [[nodiscard("dropping a join_handle detaches the task; await it to get the output, or call detach()")]] join_handle {
+class join_handle {
 public:
     using output = T;
 
@@ -58,6 +60,8 @@ public:
     ///
     /// Cancellation: dropping the awaiting future drops the handle, which detaches the task (it
     /// keeps running; its output is lost).
+    /// Resumes on: the thread that completes the task wakes the awaiting task; that task resumes
+    /// wherever its own executor polls it.
     /// Thread safety: may be polled on any thread, whatever thread runs the task.
     af::poll<T> poll(context& cx) {
         assert(cell_ != nullptr && !taken_ && "af::join_handle polled after it returned its output (or when empty)");

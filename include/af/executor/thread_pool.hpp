@@ -23,6 +23,10 @@
 /// complete (their destructors run on the thread calling shutdown; their handles then throw
 /// `af::cancelled_error`). Later wakes of those tasks do nothing, and spawning on a shut-down
 /// pool gives an already-cancelled task.
+///
+/// Thread safety: `spawn`, `spawner` and `shutdown` may be called from any thread at once
+/// (`shutdown` not from the pool's own tasks); the destructor, like any, only once nothing
+/// else uses the object.
 #include <cstddef>  // std::size_t
 #include <utility>  // std::forward
 
