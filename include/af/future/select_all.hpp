@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `af::select_all(std::vector<F>)`: race a vector of futures; get the first output, its index,
+/// and the futures that have not finished yet.
+///
+///     std::vector<af::task<int>> fs = make_tasks();
+///     while (!fs.empty()) {
+///         auto r = co_await af::select_all(std::move(fs));
+///         use(r.value, r.index);
+///         fs = std::move(r.rest);
+///     }
+///
+/// Choosing among siblings: `af::select` races a fixed set of futures of any types and cancels
+/// the losers; `af::futures_unordered` is the efficient way to take every output in completion
+/// order (each `select_all` polls all its futures on its first poll, so the loop above costs
+/// O(n^2) polls in total; a `futures_unordered` costs O(n)).
+///
+/// Decision: why `F` must satisfy `af::movable_after_poll`. The losers are handed back in
+/// `rest`, a new vector, so they are moved after they have been polled, which the `af::future`
+/// contract forbids in general (a polled future may have handed out pointers into itself). It is
+/// safe for a future that is only a handle to state elsewhere: `af::task` (the frame is on the
+/// heap) qualifies; mark your own handle-like futures with
+/// `template <> inline constexpr bool af::enable_movable_after_poll<my_future> = true;`.
+/// Futures that do not qualify can be raced with `af::select` or `af::futures_unordered`.
+///
+/// `rest` keeps the input order with the winner removed (`rest[k]` was input `k` if
+/// `k < index`, else input `k + 1`). Its futures are pending, and still registered with this
+/// select_all's wakers, which wake nothing once it is gone: poll them again (any combinator or
+/// `co_await` does so first) before relying on a wake-up.
+///
+/// Ties: the lowest index among the futures that are ready in the same poll wins. Later polls
+/// only poll the futures woken since the previous one.
+///
+/// Errors: a future that throws wins; the others are destroyed and the exception is rethrown.
+/// The vector must not be empty (asserted in debug builds).
+///
+/// Cancellation: destroying the select_all destroys every future it holds.
+///
+/// Thread safety: polled by one thread at a time; the futures' wakers may be woken from any
+/// thread.
+#include <cassert>      // empty input, polled-after-ready checks
+#include <concepts>     // std::move_constructible
+#include <cstddef>      // std::size_t
+#include <exception>    // std::exception_ptr
+#include <optional>     // each future until the race ends; the winner's output
+#include <type_traits>  // std::remove_cv_t
+#include <utility>      // std::move
+#include <vector>       // input, rest
+
+#include "af/core/future.hpp"
+#include "af/future/detail/maybe_done.hpp"
+#include "af/future/detail/wake_set.hpp"
+
+namespace af {
+
+template <class T>
+class task;
+
+/// Opt-in: true for a future type that may be moved after it was polled (a handle whose state
+/// lives elsewhere). Specialise it for your own future types.
+template <class F>
+inline constexpr bool enable_movable_after_poll = false;
+
+template <class T>
+inline constexpr bool enable_movable_after_poll<task<T>> = true;
+
+/// A future that may be moved after it was polled.
+template <class F>
+concept movable_after_poll =
+    future<F> && std::move_constructible<F> && enable_movable_after_poll<std::remove_cv_t<F>>;
+
+/// The output of `af::select_all`: Rust's (output, index, remaining).
+template <class F>
+struct select_all_result {
+    detail::value_of<F> value;  // `std::monostate` for a `void` output
+    std::size_t index;          // the winner's position in the input
+    std::vector<F> rest;        // the others, in input order
+};
+
+/// The future made by `af::select_all`.
+template <future F>
+class [[nodiscard("a future does nothing until it is awaited")]] select_all_future {
+    static_assert(movable_after_poll<F>,
+                  "af::select_all returns the losing futures by value, so F must satisfy "
+                  "af::movable_after_poll (af::task does; see af/future/select_all.hpp)");
+
+public:
+    using output = select_all_result<F>;
+
+    explicit select_all_future(std::vector<F> fs) {
+        assert(!fs.empty() && "af::select_all of an empty vector would never complete");
+        children_.reserve(fs.size());
+        for (F& f : fs) children_.emplace_back(std::move(f));
+    }
+    select_all_future(select_all_future&&) = default;
+    select_all_future& operator=(select_all_future&&) = delete;
+
+    af::poll<output> poll(context& cx) {
+        assert(!done_ && "af::select_all polled after it completed");
+        wakes_.poll_children(cx, children_.size(),
+                             [this](std::size_t i, context& child_cx) { return poll_child(i, child_cx); });
+        if (!winner_ && !error_) return pending;
+        done_ = true;
+        wakes_.reset();
+        if (error_) {
+            children_.clear();
+            std::rethrow_exception(std::exchange(error_, nullptr));
+        }
+        std::vector<F> rest;
+        rest.reserve(children_.size() - 1);
+        for (std::optional<F>& c : children_) {
+            if (c) rest.push_back(std::move(*c));
+        }
+        children_.clear();
+        return af::poll<output>(std::in_place, output{std::move(*winner_), index_, std::move(rest)});
+    }
+
+private:
+    bool poll_child(std::size_t i, context& cx) {
+        std::optional<F>& child = children_[i];
+        try {
+            auto p = detail::poll_as_value(*child, cx);
+            if (p.is_pending()) return false;
+            winner_.emplace(std::move(p).value());
+        } catch (...) {
+            error_ = std::current_exception();
+        }
+        index_ = i;
+        child.reset();
+        return true;
+    }
+
+    std::vector<std::optional<F>> children_;
+    detail::wake_set_ptr wakes_;
+    std::optional<detail::value_of<F>> winner_;
+    std::size_t index_ = 0;
+    std::exception_ptr error_;
+    bool done_ = false;
+};
+
+template <class F>
+    requires future<F>
+select_all_future<F> select_all(std::vector<F> fs) {
+    return select_all_future<F>(std::move(fs));
+}
+
+}  // namespace af

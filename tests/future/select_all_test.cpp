@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: MIT
+#include "af/future/select_all.hpp"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+#include "af/core/task.hpp"
+#include "af/executor/block_on.hpp"
+#include "af/future/never.hpp"
+#include "af/future/yield_now.hpp"
+#include "af/test/drop_counter.hpp"
+#include "af/test/wake_counter.hpp"
+
+namespace {
+
+// A leaf completed by hand that counts its polls and destructor runs and keeps the latest waker.
+struct leaf_state {
+    std::atomic<int> polls{0};
+    std::atomic<int> drops{0};
+    std::mutex m;
+    std::optional<af::waker> waiter;
+    std::optional<int> value;
+    bool fail = false;
+
+    void wake() {
+        std::optional<af::waker> w;
+        {
+            std::lock_guard lk(m);
+            w = waiter;
+        }
+        if (w) w->wake_by_ref();
+    }
+    void complete(int v) {
+        {
+            std::lock_guard lk(m);
+            value = v;
+        }
+        wake();
+    }
+    void throw_next() {
+        {
+            std::lock_guard lk(m);
+            fail = true;
+        }
+        wake();
+    }
+};
+
+struct leaf {
+    using output = int;
+    std::shared_ptr<leaf_state> s;
+    explicit leaf(std::shared_ptr<leaf_state> st) : s(std::move(st)) {}
+    leaf(leaf&& o) noexcept = default;
+    ~leaf() {
+        if (s) s->drops.fetch_add(1);
+    }
+    af::poll<int> poll(af::context& cx) {
+        s->polls.fetch_add(1);
+        std::lock_guard lk(s->m);
+        if (s->fail) throw std::runtime_error("leaf failed");
+        if (s->value) return *s->value;
+        if (!s->waiter || !s->waiter->will_wake(cx.waker())) s->waiter.emplace(cx.waker());
+        return af::pending;
+    }
+};
+
+std::shared_ptr<leaf_state> make_state() { return std::make_shared<leaf_state>(); }
+
+af::task<int> add_later(int a, int b) {
+    co_await af::yield_now();
+    co_return a + b;
+}
+
+}  // namespace
+
+// `leaf` is a handle to shared state, so moving it after a poll is safe: opt in.
+template <>
+inline constexpr bool af::enable_movable_after_poll<leaf> = true;
+
+namespace {
+
+struct leaves {
+    std::vector<std::shared_ptr<leaf_state>> st;
+    std::vector<leaf> fs;
+    explicit leaves(std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) {
+            st.push_back(make_state());
+            fs.emplace_back(st.back());
+        }
+    }
+};
+
+}  // namespace
+
+static_assert(af::movable_after_poll<af::task<int>>);
+static_assert(af::movable_after_poll<leaf>);
+static_assert(!af::movable_after_poll<af::yield_now_future>, "futures must opt in");
+
+TEST(select_all, gives_the_winner_its_index_and_the_rest_in_input_order) {
+    leaves l(4);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::select_all(std::move(l.fs));
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    l.st[2]->complete(22);
+    auto p = s.poll(cx);
+    ASSERT_TRUE(p.is_ready());
+    EXPECT_EQ(p->value, 22);
+    EXPECT_EQ(p->index, 2u);
+    ASSERT_EQ(p->rest.size(), 3u);
+    EXPECT_EQ(p->rest[0].s, l.st[0]);
+    EXPECT_EQ(p->rest[1].s, l.st[1]);
+    EXPECT_EQ(p->rest[2].s, l.st[3]);
+    EXPECT_EQ(l.st[2]->drops, 1);
+    EXPECT_EQ(l.st[0]->drops, 0) << "losers are handed back, not cancelled";
+}
+
+TEST(select_all, re_polls_only_the_woken_futures) {
+    leaves l(100);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::select_all(std::move(l.fs));
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    l.st[10]->wake();
+    l.st[90]->wake();
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    int total = 0;
+    for (auto& st : l.st) total += st->polls;
+    EXPECT_EQ(total, 102);
+}
+
+TEST(select_all, the_lowest_index_wins_a_tie) {
+    leaves l(3);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::select_all(std::move(l.fs));
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    l.st[2]->complete(2);
+    l.st[1]->complete(1);
+    auto p = s.poll(cx);
+    ASSERT_TRUE(p.is_ready());
+    EXPECT_EQ(p->index, 1u);
+    EXPECT_EQ(p->rest.size(), 2u);
+}
+
+TEST(select_all, the_rest_can_be_raced_again_until_all_are_done) {
+    leaves l(3);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    std::vector<leaf> fs = std::move(l.fs);
+    std::vector<int> order;
+    for (int k : {1, 2, 0}) {
+        auto s = af::select_all(std::move(fs));
+        EXPECT_TRUE(s.poll(cx).is_pending()) << "the new select_all re-registers every future";
+        l.st[static_cast<std::size_t>(k)]->complete(k);
+        auto p = s.poll(cx);
+        ASSERT_TRUE(p.is_ready());
+        order.push_back(p->value);
+        fs = std::move(p->rest);
+    }
+    EXPECT_TRUE(fs.empty());
+    EXPECT_EQ(order, (std::vector<int>{1, 2, 0}));
+}
+
+TEST(select_all, a_throwing_future_wins_and_the_others_are_destroyed) {
+    leaves l(3);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::select_all(std::move(l.fs));
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    l.st[1]->throw_next();
+    EXPECT_THROW((void)s.poll(cx), std::runtime_error);
+    for (auto& st : l.st) EXPECT_EQ(st->drops, 1);
+}
+
+TEST(select_all, destroying_it_cancels_every_future) {
+    leaves l(3);
+    af::test::wake_counter wc;
+    {
+        af::context cx(wc.waker());
+        auto s = af::select_all(std::move(l.fs));
+        EXPECT_TRUE(s.poll(cx).is_pending());
+    }
+    for (auto& st : l.st) EXPECT_EQ(st->drops, 1);
+    EXPECT_EQ(wc.clones_alive(), 0u);
+}
+
+TEST(select_all, a_wake_from_another_thread_completes_it) {
+    for (int r = 0; r < 50; ++r) {
+        leaves l(8);
+        af::test::wake_counter wc;
+        af::context cx(wc.waker());
+        auto s = af::select_all(std::move(l.fs));
+        EXPECT_TRUE(s.poll(cx).is_pending());
+        std::thread t([&] {
+            l.st[3]->wake();
+            l.st[6]->complete(6);
+        });
+        for (;;) {
+            std::size_t seen = wc.count();
+            auto p = s.poll(cx);
+            if (p.is_ready()) {
+                EXPECT_EQ(p->index, 6u);
+                break;
+            }
+            while (wc.count() == seen) std::this_thread::yield();
+        }
+        t.join();
+    }
+}
+
+TEST(select_all, works_under_co_await_with_tasks) {
+    af::test::drop_counter drops;
+    auto waiting = [](af::test::drop_counter::guard) -> af::task<int> {
+        co_await af::never();
+        co_return 0;
+    };
+    auto t = [&]() -> af::task<std::size_t> {
+        std::vector<af::task<int>> fs;
+        fs.push_back(waiting(drops.make()));
+        fs.push_back(add_later(1, 2));
+        auto r = co_await af::select_all(std::move(fs));
+        EXPECT_EQ(r.value, 3);
+        EXPECT_EQ(r.rest.size(), 1u);
+        co_return r.index;
+    };
+    EXPECT_EQ(af::block_on(t()), 1u);
+    EXPECT_EQ(drops.count(), 1) << "the rest dies with the task that held it";
+}
+
+#ifndef NDEBUG
+TEST(select_all_death, polling_after_ready_asserts) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    leaves l(1);
+    l.st[0]->value = 1;
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::select_all(std::move(l.fs));
+    EXPECT_TRUE(s.poll(cx).is_ready());
+    EXPECT_DEATH((void)s.poll(cx), "polled after it completed");
+}
+#endif
