@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
 #include <stdexcept>
@@ -230,4 +231,50 @@ TEST(join_handle, is_finished_is_visible_from_other_threads) {
     m.set(3);
     while (!h.is_finished()) std::this_thread::yield();
     EXPECT_EQ(af::block_on(std::move(h)), 3);
+}
+
+TEST(join_handle, detach_racing_a_failing_task_reports_the_exception_exactly_once) {
+    captured_exceptions cap;
+    constexpr int n = 200;
+    {
+        af::executor::thread_pool pool(2);
+        for (int i = 0; i < n; ++i) {
+            auto h = pool.spawn(fail_later("raced"));
+            std::this_thread::yield();
+            h.detach();  // before, during or after the task's completion
+        }
+        auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+        while (cap.messages().size() < static_cast<std::size_t>(n) && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    }
+    EXPECT_EQ(cap.messages().size(), static_cast<std::size_t>(n));
+}
+
+TEST(join_handle, aborting_many_running_tasks_destroys_each_once) {
+    constexpr int n = 200;
+    af::test::drop_counter drops;
+    af::executor::thread_pool pool(2);
+    std::vector<af::join_handle<int>> handles;
+    for (int i = 0; i < n; ++i) {
+        handles.push_back(pool.spawn([g = drops.make(), i]() -> af::task<int> {
+            for (int k = 0; k < i % 7; ++k) co_await af::yield_now();
+            co_return i;
+        }));
+    }
+    std::thread aborter([&] {
+        for (int i = 0; i < n; i += 2) handles[i].abort();
+    });
+    aborter.join();
+    int finished = 0;
+    for (int i = 0; i < n; ++i) {
+        try {
+            EXPECT_EQ(af::block_on(std::move(handles[i])), i);
+            ++finished;
+        } catch (const af::cancelled_error&) {
+            EXPECT_EQ(i % 2, 0) << "only aborted tasks may be cancelled";
+        }
+    }
+    EXPECT_GE(finished, n / 2);
+    EXPECT_EQ(drops.count(), n);
 }

@@ -298,3 +298,18 @@ TEST(local_pool, wake_storm_from_other_threads_polls_at_most_once_per_wake) {
     EXPECT_LE(polls, total + 1);  // the first poll is not caused by a wake
     st->w.reset();
 }
+
+TEST(local_pool_death, running_the_pool_from_its_own_task_aborts_with_a_reason) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            af::executor::local_pool pool;
+            pool.spawn([&pool]() -> af::task<void> {
+                    pool.run_until_stalled();
+                    co_return;
+                })
+                .detach();
+            pool.run();
+        },
+        "local_pool run from inside one of its own tasks");
+}

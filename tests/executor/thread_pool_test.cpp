@@ -224,3 +224,16 @@ TEST(thread_pool, idle_workers_sleep_instead_of_spinning) {
     double cpu_ms = 1000.0 * static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
     EXPECT_LT(cpu_ms, 20.0);  // two spinning workers would burn ~200 ms of CPU
 }
+
+TEST(thread_pool_death, shutting_down_from_one_of_its_tasks_aborts_with_a_reason) {
+    GTEST_FLAG_SET(death_test_style, "threadsafe");
+    EXPECT_DEATH(
+        {
+            af::executor::thread_pool pool(1);
+            af::block_on(pool.spawn([&pool]() -> af::task<void> {
+                pool.shutdown();
+                co_return;
+            }));
+        },
+        "thread_pool shut down from one of its own tasks");
+}
