@@ -73,6 +73,7 @@
 #include <utility>    // std::move, std::exchange
 
 #include "af/core/atomic_waker.hpp"
+#include "af/core/detail/frame_allocator.hpp"
 #include "af/core/future.hpp"
 
 namespace af::detail {
@@ -242,6 +243,14 @@ public:
     ~spawned_task() {
         if (alive_) future_.~F();
     }
+
+    // Tasks come from the same per-thread recycling cache as coroutine frames: spawning short
+    // tasks in a loop then reuses memory instead of calling malloc each time.
+    static void* operator new(std::size_t size) {
+        static_assert(alignof(spawned_task) <= frame_align, "af: over-aligned futures cannot be spawned");
+        return recycling_allocate(size);
+    }
+    static void operator delete(void* p, std::size_t size) noexcept { recycling_deallocate(p, size); }
 
 private:
     static bool poll_future(task_header* t, context& cx) noexcept {
