@@ -313,3 +313,33 @@ TEST(local_pool_death, running_the_pool_from_its_own_task_aborts_with_a_reason) 
         },
         "local_pool run from inside one of its own tasks");
 }
+
+TEST(local_pool, move_only_outputs_are_moved_out_of_the_handle) {
+    af::executor::local_pool pool;
+    auto h = pool.spawn([]() -> af::task<std::unique_ptr<int>> { co_return std::make_unique<int>(9); });
+    std::unique_ptr<int> p = pool.run_until(std::move(h));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(*p, 9);
+}
+
+TEST(local_pool, a_spawn_from_another_thread_wakes_a_parked_run) {
+    af::executor::local_pool pool;
+    af::test::manual_future<int> keep_alive;  // keeps run() from returning until the spawned task ran
+    auto waiting = pool.spawn(keep_alive.get());
+    af::executor::spawner sp = pool.spawner();
+    std::atomic<bool> ran{false};
+    std::thread remote([&] {
+        while (!keep_alive.has_waiter()) std::this_thread::yield();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));  // let run() park
+        sp.spawn([&ran, &keep_alive]() -> af::task<void> {
+              ran.store(true);
+              keep_alive.set(0);
+              co_return;
+          })
+            .detach();
+    });
+    pool.run();
+    remote.join();
+    EXPECT_TRUE(ran.load());
+    EXPECT_TRUE(waiting.is_finished());
+}
