@@ -9,6 +9,12 @@
 //     thread outside run*). has_incoming_ is a lock-free hint so the run loop only takes the
 //     lock when something is there; a stale "false" is harmless because the push also sets
 //     notified_, which park() checks under the lock before sleeping.
+// The owned list (every task not yet completed, for the destructor to cancel) is the pool
+// thread's alone, like local_, so spawning from a task and completing take no lock. A task
+// spawned from elsewhere enters incoming_ marked `adopted` and joins owned_ when the pool's
+// thread drains it (or when the destructor takes incoming_). Completion (disown) always happens
+// in run_ready, on the pool's thread. run() is done when owned_ is empty and no adopted task
+// waits in incoming_.
 // Parking: park() sleeps on cv_ until notified_; every remote push and every remote wake of
 // run_until's future sets notified_ under m_ and signals when the thread is parked_. The future
 // given to run_until is woken through a waker on the core itself (hand-written vtable, the
@@ -19,6 +25,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <deque>
@@ -34,6 +41,21 @@ thread_local const local_core* current_local = nullptr;
 extern const raw_waker_vtable main_waker_vtable;
 
 class local_core final : public scheduler {
+    // A task queued from another thread, `adopted` when it is new (not yet in owned_). The flag
+    // lives in the pointer's low bit so that an entry stays one word: a million remote spawns
+    // queue a million entries.
+    class inbound {
+    public:
+        inbound(task_header* t, bool adopted) noexcept
+            : bits_(reinterpret_cast<std::uintptr_t>(t) | static_cast<std::uintptr_t>(adopted)) {}
+        task_header* task() const noexcept { return reinterpret_cast<task_header*>(bits_ & ~std::uintptr_t{1}); }
+        bool adopted() const noexcept { return (bits_ & 1u) != 0; }
+
+    private:
+        static_assert(alignof(task_header) > 1, "the low bit of a task pointer is free");
+        std::uintptr_t bits_;
+    };
+
 public:
     void schedule(task_header* t) noexcept override {
         if (current_local == this) {
@@ -46,10 +68,17 @@ public:
             t->release();
             return;
         }
-        push_incoming_locked(t, lk);
+        push_incoming_locked({t, false}, lk);
     }
 
     void adopt(task_header* t) noexcept override {
+        if (current_local == this) {
+            // The pool's own thread inside run*: closed_ is set only by the destructor, which
+            // cannot run now, and owned_ is this thread's.
+            owned_.push(t);
+            local_.push_back(t);
+            return;
+        }
         std::unique_lock lk(m_);
         if (closed_) {
             lk.unlock();
@@ -57,23 +86,19 @@ public:
             t->shut_down();  // drops the future and the owner reference
             return;
         }
-        owned_.push(t);
-        if (current_local == this) {
-            lk.unlock();
-            local_.push_back(t);
-            return;
-        }
-        push_incoming_locked(t, lk);
+        // Listed as owned when the pool's thread drains it (see the file comment).
+        push_incoming_locked({t, true}, lk);
     }
 
     void disown(task_header* t) noexcept override {
-        std::lock_guard lk(m_);
+        // Called by task_header::run, which only run_ready calls: the pool's own thread.
         owned_.remove(t);
     }
 
     bool all_done() {
+        if (!owned_.empty()) return false;
         std::lock_guard lk(m_);
-        return owned_.empty();
+        return incoming_.empty();
     }
 
     void wake_main() noexcept {
@@ -120,18 +145,20 @@ public:
     }
 
     void shut_down() noexcept {
-        std::deque<task_header*> queued;
-        task_header* owned;
+        std::deque<inbound> queued;
         {
             std::lock_guard lk(m_);
             closed_ = true;
             queued.swap(incoming_);
-            owned = owned_.take_all();
         }
-        queued.insert(queued.end(), local_.begin(), local_.end());
-        local_.clear();
+        for (inbound in : queued) {
+            if (in.adopted()) owned_.push(in.task());  // spawned remotely, not yet drained: still ours
+        }
+        task_header* owned = owned_.take_all();
         // Every queued task is also owned, so these releases never free one.
-        for (task_header* t : queued) t->release();
+        for (inbound in : queued) in.task()->release();
+        for (task_header* t : local_) t->release();
+        local_.clear();
         while (owned != nullptr) {
             task_header* next = owned->owned_next;  // shut_down may free `owned`
             owned->shut_down();
@@ -140,8 +167,8 @@ public:
     }
 
 private:
-    void push_incoming_locked(task_header* t, std::unique_lock<std::mutex>& lk) noexcept {
-        incoming_.push_back(t);
+    void push_incoming_locked(inbound in, std::unique_lock<std::mutex>& lk) noexcept {
+        incoming_.push_back(in);
         // Relaxed: a hint only (see the file comment).
         has_incoming_.store(true, std::memory_order_relaxed);
         signal_locked(lk);
@@ -157,19 +184,26 @@ private:
 
     void drain_incoming() noexcept {
         std::lock_guard lk(m_);
-        local_.insert(local_.end(), incoming_.begin(), incoming_.end());
-        incoming_.clear();
+        // Popped one by one so that the two queues' memory does not peak together.
+        while (!incoming_.empty()) {
+            inbound in = incoming_.front();
+            incoming_.pop_front();
+            if (in.adopted()) owned_.push(in.task());
+            local_.push_back(in.task());
+        }
         has_incoming_.store(false, std::memory_order_relaxed);
     }
 
+    // The pool's thread only (inside run*, or the destructor).
     std::deque<task_header*> local_;
+    owned_list owned_;
+
     std::atomic<bool> has_incoming_{false};
     std::atomic<bool> main_woken_{false};
 
     std::mutex m_;
     std::condition_variable cv_;
-    std::deque<task_header*> incoming_;
-    owned_list owned_;
+    std::deque<inbound> incoming_;
     bool notified_ = false;
     bool parked_ = false;
     bool closed_ = false;

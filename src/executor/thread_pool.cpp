@@ -5,9 +5,12 @@
 //   - queue_ holds run references; owned_ lists every task that has not completed, so shutdown
 //     can reach tasks that sit idle waiting for a wake that may never come.
 //   - A worker with nothing to do increments sleepers_ and waits on cv_. A push notifies one
-//     waiter only when sleepers_ > 0, after unlocking (the notified worker does not wake up into
-//     a held lock). A worker re-checks the queue under the lock before waiting, so no push is
-//     missed.
+//     waiter only when sleepers_ > 0 and no notified worker is still waking up (waking_ == 0),
+//     after unlocking (the notified worker does not wake up into a held lock). The woken worker
+//     takes a task and, when more remain, wakes the next sleeper the same way: one wake in
+//     flight at a time, so a spawning thread is not preempted once per spawn by workers that
+//     each run one task and sleep again. A worker re-checks the queue under the lock before
+//     waiting, so no push is missed.
 //   - Shutdown: set closed_ (push now releases instead of queueing; adopt cancels at once),
 //     notify all, join the workers (each finishes its current poll; a poll that ends with a
 //     re-queue meets the closed queue and releases), then take the queue and the owned list and
@@ -108,7 +111,15 @@ public:
 private:
     void push_locked(task_header* t, std::unique_lock<std::mutex>& lk) noexcept {
         queue_.push_back(t);
-        bool wake = sleepers_ > 0;
+        notify_one_unlock(lk);
+    }
+
+    // Wakes a sleeping worker unless one is already waking up; unlocks either way. A waking
+    // worker takes the first task and, if more are queued, wakes the next sleeper itself, so a
+    // burst of pushes costs one wake at a time instead of one per push.
+    void notify_one_unlock(std::unique_lock<std::mutex>& lk) noexcept {
+        bool wake = sleepers_ > 0 && waking_ == 0 && !queue_.empty();
+        if (wake) ++waking_;
         lk.unlock();
         if (wake) cv_.notify_one();
     }
@@ -121,11 +132,15 @@ private:
                 ++sleepers_;
                 cv_.wait(lk);
                 --sleepers_;
+                // Ours, or another's that a spurious wake-up beat: then a later push wakes one
+                // more worker than needed, which is harmless. waking_ never stays above zero
+                // while nobody is waking, because notify_one always releases some sleeper.
+                if (waking_ > 0) --waking_;
             }
             if (closed_) return;
             task_header* t = queue_.front();
             queue_.pop_front();
-            lk.unlock();
+            notify_one_unlock(lk);  // more work queued: pass the wake on
             t->run();
             lk.lock();
         }
@@ -136,6 +151,7 @@ private:
     std::deque<task_header*> queue_;
     owned_list owned_;
     std::size_t sleepers_ = 0;
+    std::size_t waking_ = 0;  // notified workers that have not yet left cv_.wait
     bool closed_ = false;
 
     std::mutex shutdown_m_;

@@ -343,3 +343,32 @@ TEST(local_pool, a_spawn_from_another_thread_wakes_a_parked_run) {
     EXPECT_TRUE(ran.load());
     EXPECT_TRUE(waiting.is_finished());
 }
+
+// Tasks spawned from the pool's own thread are listed without a lock, tasks spawned from
+// elsewhere when the pool drains its inbox: run() must wait for both kinds.
+TEST(local_pool, run_waits_for_tasks_spawned_from_inside_and_from_another_thread) {
+    af::executor::local_pool pool;
+    af::executor::spawner sp = pool.spawner();
+    std::atomic<int> done{0};
+    std::thread remote;
+    pool.spawn([&]() -> af::task<void> {
+        remote = std::thread([&, sp] {
+            for (int i = 0; i < 100; ++i) {
+                sp.spawn([&]() -> af::task<void> {
+                      co_await af::yield_now();
+                      done.fetch_add(1, std::memory_order_relaxed);
+                  }).detach();
+            }
+        });
+        for (int i = 0; i < 100; ++i) {
+            pool.spawn([&]() -> af::task<void> {
+                    co_await af::yield_now();
+                    done.fetch_add(1, std::memory_order_relaxed);
+                }).detach();
+        }
+        while (done.load(std::memory_order_relaxed) < 200) co_await af::yield_now();
+    }).detach();
+    pool.run();
+    remote.join();
+    EXPECT_EQ(done.load(), 200);
+}

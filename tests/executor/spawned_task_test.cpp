@@ -4,10 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <deque>
 #include <optional>
 #include <stdexcept>
 
+#include "af/executor/block_on.hpp"
 #include "af/executor/spawn.hpp"
 #include "af/future/poll_fn.hpp"
 #include "af/test/drop_counter.hpp"
@@ -252,5 +254,58 @@ TEST(spawned_task, detaching_after_an_unread_exception_reports_it) {
         h.detach();
         EXPECT_EQ(reported, 1);
     }
+    af::executor::set_unhandled_exception_handler(old);
+}
+
+// The output, the exception and the future share one slot (the "stage"), so a spawned
+// af::task<T> with a word-sized T fits an 88-byte block of the frame allocator.
+TEST(spawned_task, a_spawned_task_of_a_word_sized_output_is_88_bytes) {
+    static_assert(sizeof(task_header) <= 80, "task_header grew: see the stage comment in spawned_task.hpp");
+    EXPECT_EQ(sizeof(af::detail::spawned_task<af::task<std::uint64_t>>), 88u);
+    EXPECT_EQ(sizeof(af::detail::spawned_task<af::task<void>>), 88u);
+}
+
+TEST(spawned_task, the_output_is_destroyed_once_when_taken) {
+    af::test::drop_counter drops;
+    {
+        fixture f;
+        auto h = spawn(f, [&]() -> af::task<af::test::drop_counter::guard> { co_return drops.make(); });
+        ASSERT_TRUE(f.s->run_one());
+        ASSERT_TRUE(h.is_finished());
+        EXPECT_EQ(drops.count(), 0);
+        {
+            auto g = af::block_on(std::move(h));
+            EXPECT_EQ(drops.count(), 0);  // moved out, not destroyed
+        }
+        EXPECT_EQ(drops.count(), 1);
+    }
+    EXPECT_EQ(drops.count(), 1);
+}
+
+TEST(spawned_task, an_output_nobody_takes_is_destroyed_with_the_task) {
+    af::test::drop_counter drops;
+    {
+        fixture f;
+        spawn(f, [&]() -> af::task<af::test::drop_counter::guard> { co_return drops.make(); }).detach();
+        ASSERT_TRUE(f.s->run_one());
+        EXPECT_EQ(drops.count(), 1);  // the last reference went with the run
+    }
+    EXPECT_EQ(drops.count(), 1);
+}
+
+TEST(spawned_task, an_exception_is_rethrown_by_the_handle_and_not_reported) {
+    static int reported = 0;
+    reported = 0;
+    auto old = af::executor::set_unhandled_exception_handler([](std::exception_ptr) { ++reported; });
+    {
+        fixture f;
+        auto h = spawn(f, []() -> af::task<std::uint64_t> {
+            throw std::runtime_error("boom");
+            co_return 1;
+        });
+        ASSERT_TRUE(f.s->run_one());
+        EXPECT_THROW(af::block_on(std::move(h)), std::runtime_error);
+    }
+    EXPECT_EQ(reported, 0);
     af::executor::set_unhandled_exception_handler(old);
 }

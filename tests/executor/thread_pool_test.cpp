@@ -237,3 +237,26 @@ TEST(thread_pool_death, shutting_down_from_one_of_its_tasks_aborts_with_a_reason
         },
         "thread_pool shut down from one of its own tasks");
 }
+
+// A burst of spawns wakes one worker at a time (see thread_pool.cpp); the woken worker must pass
+// the wake on, or tasks would wait in the queue while a worker sleeps.
+TEST(thread_pool, bursts_of_spawns_from_several_threads_all_run) {
+    constexpr int per_thread = 2000;
+    std::atomic<int> ran{0};
+    af::executor::thread_pool pool(2);
+    std::vector<std::thread> spawners;
+    for (int s = 0; s < 3; ++s) {
+        spawners.emplace_back([&] {
+            std::vector<af::join_handle<void>> hs;
+            for (int i = 0; i < per_thread; ++i) {
+                hs.push_back(pool.spawn(af::poll_fn([&ran](af::context&) -> af::poll<void> {
+                    ran.fetch_add(1, std::memory_order_relaxed);
+                    return {};
+                })));
+            }
+            for (auto& h : hs) af::block_on(std::move(h));
+        });
+    }
+    for (std::thread& t : spawners) t.join();
+    EXPECT_EQ(ran.load(), 3 * per_thread);
+}

@@ -15,8 +15,9 @@
 /// `af::executor::local_pool`.
 ///
 /// Scheduling: one global FIFO queue behind a mutex; idle workers sleep on a condition
-/// variable, and each newly queued task wakes at most one of them. Simple and fair, but every
-/// queue operation takes the lock: a work-stealing runtime (af::rt) is the scalable choice.
+/// variable. A queued task wakes a sleeping worker only when no other worker is already waking
+/// up; that worker passes the wake on if it finds more work. Simple and fair, but every queue
+/// operation takes the lock: a work-stealing runtime (af::rt) is the scalable choice.
 ///
 /// Shutdown (`shutdown()` or the destructor): stops accepting work, lets each worker finish the
 /// poll it is in, joins the workers, then destroys the future of every task that did not

@@ -3,7 +3,7 @@
 // Coroutine-frame allocation for af's coroutine types.
 //
 // Every frame carries a one-word trailer: the function that frees it. Frames from the default
-// path go to a per-thread recycling cache (size classes of 64 bytes up to 1 KiB, bounded), so
+// path go to a per-thread recycling cache (16-byte size classes up to 1 KiB, bounded), so
 // spawning short tasks does not call malloc each time. Frames of a coroutine whose parameters
 // start with `std::allocator_arg_t, Alloc` are allocated by that allocator; the trailer then
 // also holds a copy of the allocator. See docs/design/0005-frame-allocation.md.

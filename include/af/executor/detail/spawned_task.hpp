@@ -1,8 +1,19 @@
 // SPDX-License-Identifier: MIT
 #pragma once
-// The shared object behind a spawned task: one heap allocation holding the future, its output
-// slot, the state word, the reference count, the join handle's waker slot and the scheduler hook.
-// Executors (local_pool, thread_pool) and af::join_handle are thin layers over it.
+// The shared object behind a spawned task: one heap allocation holding the future (later its
+// output or exception), the state word, the reference count, the join handle's waker slot and
+// the scheduler hook. Executors (local_pool, thread_pool) and af::join_handle are thin layers
+// over it.
+//
+// Stage. The future, the output and the exception never coexist, so they share one slot
+// (`spawned_task::storage_`); `stage_` says which one it holds: future -> output | error | empty
+// (cancelled, or a void output) -> empty (taken). It is a plain byte, not part of the state
+// word, because every write is ordered by it: the holder of `running` (or shutdown) ends the
+// future and stores the result before the completion CAS (release); the join handle, or the
+// detacher/completer that reports an unread exception, reads it after acquiring `complete`;
+// the last reference, which frees, acquires every other holder's writes. Keeping them in one
+// slot and the byte in the state word's padding is what makes a spawned af::task<T> with a
+// word-sized T an 88-byte block (tests/executor/spawned_task_test.cpp checks the size).
 //
 // Waker. A task's waker is a raw waker whose data pointer is the task itself; clone adds a
 // reference, drop removes one, so waking never allocates. The worker polls with a *borrowed*
@@ -64,12 +75,12 @@
 //     the worker acquires from, like a wake.
 // Reference count: increments relaxed (a new reference is made from an existing one);
 // decrements acq_rel (the last one must see every other holder's writes before freeing).
+#include <algorithm>  // std::max of the stage slot's member sizes
 #include <atomic>     // state word, reference count
-#include <cstddef>    // std::size_t
+#include <cstddef>    // std::size_t, std::byte
 #include <exception>  // std::exception_ptr
-#include <new>        // placement new of the future
-#include <optional>   // the output slot
-#include <type_traits>  // std::is_void_v
+#include <new>        // placement new and std::launder of the stage slot
+#include <type_traits>  // std::is_void_v, std::conditional_t
 #include <utility>    // std::move, std::exchange
 
 #include "af/core/atomic_waker.hpp"
@@ -117,10 +128,12 @@ private:
 
 /// The type-erased operations of `spawned_task<F>`.
 struct task_vtable {
-    // Polls the future once. True when it finished: output or error stored, future destroyed.
+    // Polls the future once. True when it finished: future destroyed, output or error stored.
     bool (*poll)(task_header* t, context& cx) noexcept;
     // Destroys the future without polling it (cancellation).
     void (*drop_future)(task_header* t) noexcept;
+    // The stage slot: where the output or the exception lives once the future is gone.
+    void* (*slot)(task_header* t) noexcept;
     // Deletes the whole object.
     void (*destroy)(task_header* t) noexcept;
 };
@@ -169,33 +182,48 @@ public:
         // Relaxed: `cancelled` is set together with `complete`, which the caller acquired.
         return (state_.load(std::memory_order_relaxed) & cancelled) != 0;
     }
-    std::exception_ptr take_error() noexcept { return std::exchange(error_, nullptr); }
+    /// Only after `is_complete()` returned true; null when the task did not throw.
+    std::exception_ptr take_error() noexcept {
+        if (stage_ != stage::error) return nullptr;
+        auto* e = std::launder(static_cast<std::exception_ptr*>(vtable_->slot(this)));
+        std::exception_ptr r = std::move(*e);
+        e->~exception_ptr();
+        stage_ = stage::empty;
+        return r;
+    }
     atomic_waker& join_waker() noexcept { return join_waker_; }
 
     // For tests and diagnostics.
     unsigned state_bits() const noexcept { return state_.load(std::memory_order_acquire); }
     std::size_t use_count() const noexcept { return refs_.load(std::memory_order_relaxed); }
 
-    // Owned-list links, touched only by the owning scheduler under its own lock.
+    // Owned-list links, touched only by the owning scheduler (under its lock, or on the one
+    // thread that owns the list: see local_pool.cpp).
     task_header* owned_prev = nullptr;
     task_header* owned_next = nullptr;
 
 protected:
+    enum class stage : unsigned char { future, output, error, empty };
+
+    void* slot() noexcept { return vtable_->slot(this); }
+
     // Starts scheduled with three references: handle, owner, run queue.
     task_header(const task_vtable* vt, scheduler* s) noexcept : vtable_(vt), scheduler_(s) { s->retain(); }
     ~task_header() { scheduler_->release(); }
-
-    void set_error(std::exception_ptr e) noexcept { error_ = std::move(e); }
 
 private:
     void finish(bool cancel) noexcept;
     void notify_handle(unsigned prev, bool cancel) noexcept;
 
     std::atomic<unsigned> state_{scheduled};
+
+protected:
+    stage stage_ = stage::future;  // in the state word's padding; see the file comment, "Stage"
+
+private:
     std::atomic<std::size_t> refs_{3};
     const task_vtable* vtable_;
     scheduler* scheduler_;
-    std::exception_ptr error_;
     atomic_waker join_waker_;
 };
 
@@ -206,22 +234,21 @@ extern const raw_waker_vtable task_waker_vtable;
 /// af::executor::set_unhandled_exception_handler).
 void report_detached_exception(std::exception_ptr e) noexcept;
 
-/// The output slot, the part of a task the join handle knows about.
+/// The part of a task the join handle knows about: the output's type.
 template <class T>
 class task_cell : public task_header {
 public:
-    /// Only after `is_complete()` returned true and without error or cancellation.
-    T take_output() { return std::move(*output_); }
+    /// Only after `is_complete()` returned true and without error or cancellation; once.
+    T take_output() {
+        T* p = std::launder(static_cast<T*>(this->slot()));
+        T v = std::move(*p);
+        p->~T();
+        this->stage_ = stage::empty;
+        return v;
+    }
 
 protected:
     using task_header::task_header;
-    template <class U>
-    void set_output(U&& v) {
-        output_.emplace(std::forward<U>(v));
-    }
-
-private:
-    std::optional<T> output_;
 };
 
 template <>
@@ -237,11 +264,19 @@ protected:
 template <class F>
 class spawned_task final : public task_cell<output_of<F>> {
     using output = output_of<F>;
+    using stage = typename task_header::stage;
 
 public:
-    spawned_task(F&& f, scheduler* s) : task_cell<output>(&vtable, s) { ::new (&future_) F(std::move(f)); }
+    spawned_task(F&& f, scheduler* s) : task_cell<output>(&vtable, s) { ::new (storage_) F(std::move(f)); }
     ~spawned_task() {
-        if (alive_) future_.~F();
+        switch (this->stage_) {
+        case stage::future: future().~F(); break;
+        case stage::output:
+            if constexpr (!std::is_void_v<output>) std::launder(reinterpret_cast<output*>(storage_))->~output();
+            break;
+        case stage::error: std::launder(reinterpret_cast<std::exception_ptr*>(storage_))->~exception_ptr(); break;
+        case stage::empty: break;
+        }
     }
 
     // Tasks come from the same per-thread recycling cache as coroutine frames: spawning short
@@ -253,33 +288,41 @@ public:
     static void operator delete(void* p, std::size_t size) noexcept { recycling_deallocate(p, size); }
 
 private:
+    F& future() noexcept { return *std::launder(reinterpret_cast<F*>(storage_)); }
+
     static bool poll_future(task_header* t, context& cx) noexcept {
         auto* self = static_cast<spawned_task*>(t);
         try {
-            af::poll<output> p = self->future_.poll(cx);
+            af::poll<output> p = self->future().poll(cx);
             if (p.is_pending()) return false;
-            if constexpr (!std::is_void_v<output>) self->set_output(std::move(p).value());
+            // The output moves from `p` into the slot the future leaves.
+            drop_future(t);
+            if constexpr (!std::is_void_v<output>) {
+                ::new (self->storage_) output(std::move(p).value());
+                self->stage_ = stage::output;
+            }
         } catch (...) {
-            self->set_error(std::current_exception());
+            drop_future(t);  // still there when poll itself threw
+            ::new (self->storage_) std::exception_ptr(std::current_exception());
+            self->stage_ = stage::error;
         }
-        drop_future(t);
         return true;
     }
     static void drop_future(task_header* t) noexcept {
         auto* self = static_cast<spawned_task*>(t);
-        if (self->alive_) {
-            self->alive_ = false;
-            self->future_.~F();
+        if (self->stage_ == stage::future) {
+            self->stage_ = stage::empty;
+            self->future().~F();
         }
     }
+    static void* slot_of(task_header* t) noexcept { return static_cast<spawned_task*>(t)->storage_; }
     static void destroy(task_header* t) noexcept { delete static_cast<spawned_task*>(t); }
-    static constexpr task_vtable vtable{&poll_future, &drop_future, &destroy};
 
-    // A union member so that the future can be destroyed before the object (cancellation).
-    union {
-        F future_;
-    };
-    bool alive_ = true;
+    static constexpr task_vtable vtable{&poll_future, &drop_future, &slot_of, &destroy};
+
+    using stored = std::conditional_t<std::is_void_v<output>, std::byte, output>;
+    alignas(F) alignas(stored) alignas(std::exception_ptr)
+        std::byte storage_[std::max({sizeof(F), sizeof(stored), sizeof(std::exception_ptr)})];
 };
 
 /// Intrusive list of the tasks an executor owns. Not synchronised: the owner locks.
