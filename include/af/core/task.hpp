@@ -23,10 +23,9 @@
 /// Pitfall: a coroutine lambda's captures live in the lambda object, not in the frame. Wrap it
 /// with `af::co_invoke` (below) when the lambda may die before the task finishes.
 #include <exception>    // std::rethrow_exception
-#include <functional>   // std::invoke
 #include <optional>     // the ready value
 #include <type_traits>  // std::is_void_v
-#include <utility>      // std::exchange, std::move
+#include <utility>      // std::exchange, std::move, std::declval
 
 #include "af/core/detail/task_promise.hpp"
 #include "af/core/future.hpp"
@@ -142,7 +141,9 @@ struct task_promise_common : task_promise_base {
         static_assert(future<F>,
                       "af::task can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`");
-        if constexpr (is_task<F>::value) {
+        if constexpr (!future<F>) {
+            return std::suspend_never{};  // only the static_assert above is reported
+        } else if constexpr (is_task<F>::value) {
             return task_awaiter<A>(std::forward<A>(a), root);
         } else {
             return future_awaiter<A>(std::forward<A>(a), root);
@@ -274,9 +275,9 @@ inline task<void> task_promise<void>::get_return_object() noexcept {
 ///         co_return name.size();   // `name` lives in co_invoke's frame
 ///     });
 template <class F, class... Args>
-    requires future<std::invoke_result_t<F&, Args&...>>
-task<output_of<std::invoke_result_t<F&, Args&...>>> co_invoke(F f, Args... args) {
-    co_return co_await std::invoke(f, args...);
+    requires future<decltype(std::declval<F&>()(std::declval<Args&>()...))>
+task<output_of<decltype(std::declval<F&>()(std::declval<Args&>()...))>> co_invoke(F f, Args... args) {
+    co_return co_await f(args...);
 }
 
 }  // namespace af

@@ -15,7 +15,6 @@
 /// Errors: an exception from `f`, `fn` or the second future propagates out of `poll`.
 /// Thread safety: as the two futures.
 #include <cassert>      // polled-after-ready check
-#include <functional>   // std::invoke
 #include <optional>     // the stages, each alive only while it runs
 #include <type_traits>  // std::invoke_result_t
 #include <utility>      // std::move
@@ -45,10 +44,10 @@ public:
             fn_.reset();
             if constexpr (std::is_void_v<output_of<F>>) {
                 first_.reset();
-                second_.emplace(std::invoke(std::move(fn)));
+                second_.emplace(std::move(fn)());
             } else {
                 first_.reset();
-                second_.emplace(std::invoke(std::move(fn), std::move(p).value()));
+                second_.emplace(std::move(fn)(std::move(p).value()));
             }
         }
         assert(second_.has_value() && "af::then polled after it completed");
