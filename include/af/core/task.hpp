@@ -133,6 +133,17 @@ private:
     std::optional<future_awaiter<std::remove_cvref_t<Task>&>> leaf_;
 };
 
+// Stands in for the awaiter of a rejected operand, so that the static_assert is the only error.
+struct rejected_awaiter {
+    struct any_value {
+        template <class T>
+        operator T() const;  // never defined: only reached in programs that fail to compile
+    };
+    bool await_ready() const noexcept { return true; }
+    void await_suspend(std::coroutine_handle<>) const noexcept {}
+    any_value await_resume() const noexcept { return {}; }
+};
+
 template <class Derived>
 struct task_promise_common : task_promise_base {
     template <class A>
@@ -142,7 +153,7 @@ struct task_promise_common : task_promise_base {
                       "af::task can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`");
         if constexpr (!future<F>) {
-            return std::suspend_never{};  // only the static_assert above is reported
+            return rejected_awaiter{};  // only the static_assert above is reported
         } else if constexpr (is_task<F>::value) {
             return task_awaiter<A>(std::forward<A>(a), root);
         } else {
