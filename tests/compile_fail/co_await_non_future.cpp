@@ -4,7 +4,7 @@
 /// the missing requirement, and the whole diagnostic must stay short enough to read.
 ///
 /// expect-error: af::task can only co_await an af::future
-/// max-lines: 60
+/// max-lines: 25
 #include "af/core/task.hpp"
 #include "af/future/ready.hpp"
 
