@@ -45,6 +45,8 @@ class futures_unordered {
 public:
     /// The output of one future; `void` becomes `std::monostate`.
     using value_type = detail::value_of<F>;
+    /// The set is a stream of its outputs (`af::stream`: `item` and `poll_next`).
+    using item = value_type;
 
     /// The future made by `next()`: the next output, or `std::nullopt` when the set is empty.
     class [[nodiscard("a future does nothing until it is awaited")]] next_future {
