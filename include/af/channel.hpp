@@ -1,0 +1,15 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Channels (`af::channel`): pass values between tasks and threads. Not part of `af/af.hpp`;
+/// include this umbrella or one header per channel kind.
+///
+/// - `oneshot<T>()`: one value, one sender, one receiver (the receiver is a future).
+/// - `mpsc::bounded<T>(n)` / `mpsc::unbounded<T>()`: many senders, one receiver (a stream).
+///
+/// Errors follow one convention (see error.hpp): a receive that can never succeed throws
+/// `recv_error`; the end of a multi-value channel is `std::nullopt`; a failed send hands its value
+/// back in a `send_result<T>`. See the book chapter "Channels".
+#include "af/channel/error.hpp"    // recv_error, send_result, send_status
+#include "af/channel/mpsc.hpp"     // mpsc::bounded, mpsc::unbounded
+#include "af/channel/oneshot.hpp"  // oneshot
