@@ -1,0 +1,41 @@
+// SPDX-License-Identifier: MIT
+// broadcast: every receiver sees every value, a lagging one learns how many it missed.
+// watch: receivers see the latest value and wait for changes.
+#include <af/channel.hpp>
+#include <af/af.hpp>
+
+#include <cassert>
+#include <cstdint>
+#include <string>
+
+int main() {
+    auto [tx, rx1] = af::channel::broadcast<int>(2);  // the ring keeps the last 2 values
+    assert(tx.send(1));
+    auto rx2 = tx.subscribe();  // sees values sent from now on
+    assert(tx.send(2) && tx.send(3));
+
+    assert(*af::block_on(rx2.recv()) == 2);
+    assert(*af::block_on(rx2.recv()) == 3);
+
+    std::uint64_t missed = 0;
+    try {
+        af::block_on(rx1.recv());
+    } catch (const af::channel::recv_error& e) {
+        missed = e.missed();  // value 1 was overwritten before rx1 read it
+    }
+    assert(missed == 1);
+    assert(*af::block_on(rx1.recv()) == 2);  // continues from the oldest retained
+
+    auto [cfg, watcher] = af::channel::watch(std::string("v1"));
+    assert(cfg.send("v2") && cfg.send("v3"));
+    af::block_on(watcher.changed());  // ready: there is an unseen value
+    assert(*watcher.borrow_and_update() == "v3");  // only the latest is kept
+    { auto gone = std::move(cfg); }
+    bool closed = false;
+    try {
+        af::block_on(watcher.changed());
+    } catch (const af::channel::recv_error& e) {
+        closed = e.is_closed();
+    }
+    assert(closed);
+}
