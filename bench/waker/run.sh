@@ -13,7 +13,8 @@ build=${1:?usage: run.sh <release build dir> [out-dir]}
 out=${2:-$build/bench/results}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
-common=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_out_format=json)
+common=(--benchmark_repetitions=5 --benchmark_report_aggregates_only=true --benchmark_enable_random_interleaving=true
+        --benchmark_out_format=json)
 
 taskset -c 1 "$build/bench/waker_bench" "${common[@]}" --benchmark_filter='-cross_thread' \
     --benchmark_out="$out/st.json" >"$out/st.txt"
