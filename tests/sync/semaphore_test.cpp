@@ -135,6 +135,26 @@ TEST(semaphore, close_fails_waiters_and_later_acquires_and_keeps_the_count) {
     EXPECT_THROW((void)g.poll(cx), af::sync::closed_error);
 }
 
+TEST(semaphore, dropping_an_unpolled_or_finished_acquire_changes_nothing) {
+    semaphore sem(1);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    { auto unpolled = sem.acquire(1); }
+    EXPECT_EQ(sem.available_permits(), 1u);
+    {
+        auto f = sem.acquire(1);
+        auto p = f.poll(cx);
+        ASSERT_TRUE(p.is_ready());
+        af::sync::semaphore_permit kept = std::move(p).value();
+        // f is finished: its destruction must not return the permit that `kept` holds
+        { auto moved_out = std::move(kept); }
+        EXPECT_EQ(sem.available_permits(), 1u);
+        auto again = sem.try_acquire(1);
+        ASSERT_TRUE(again);
+    }
+    EXPECT_EQ(sem.available_permits(), 1u);
+}
+
 TEST(semaphore, cancelling_a_partly_served_head_passes_its_permits_to_the_next_waiter) {
     semaphore sem(0);
     af::test::wake_counter aw, bw;

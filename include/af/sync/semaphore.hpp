@@ -52,8 +52,8 @@ class semaphore;
 /// another task or thread. The semaphore must outlive it (see `owned_semaphore_permit`).
 class semaphore_permit {
 public:
+    /// Holds no permits.
     semaphore_permit() noexcept = default;
-    semaphore_permit(semaphore& s, std::size_t n) noexcept : sem_(&s), count_(n) {}
     semaphore_permit(semaphore_permit&& o) noexcept
         : sem_(std::exchange(o.sem_, nullptr)), count_(std::exchange(o.count_, 0)) {}
     semaphore_permit& operator=(semaphore_permit&& o) noexcept {
@@ -75,6 +75,9 @@ public:
     }
 
 private:
+    friend class semaphore;  // and its acquire_future: the only makers of permits
+    semaphore_permit(semaphore& s, std::size_t n) noexcept : sem_(&s), count_(n) {}
+
     semaphore* sem_ = nullptr;
     std::size_t count_ = 0;
 };
