@@ -21,14 +21,20 @@
 #include "af/stream/unfold.hpp"   // unfold(state, f): async steps from a seed
 
 // Adaptors: `std::move(s) | af::streams::map(f)`.
+#include "af/stream/buffer_unordered.hpp"  // buffer_unordered(n): n futures at once, completion order
+#include "af/stream/buffered.hpp"     // buffered(n): n futures at once, input order
 #include "af/stream/by_ref.hpp"       // by_ref(s): borrow a stream for an adaptor
 #include "af/stream/chain.hpp"        // chain(b): a then b
+#include "af/stream/chunks.hpp"       // chunks(n): vectors of n
 #include "af/stream/enumerate.hpp"    // enumerate(): {index, item}
 #include "af/stream/filter.hpp"       // filter(pred)
 #include "af/stream/filter_map.hpp"   // filter_map(fn -> optional)
+#include "af/stream/flatten.hpp"      // flatten(): a stream of streams, one after the other
 #include "af/stream/fuse.hpp"         // fuse(): never poll an ended stream
 #include "af/stream/map.hpp"          // map(fn)
+#include "af/stream/merge.hpp"        // merge(b): both, as ready, fairly
 #include "af/stream/peekable.hpp"     // peekable(): look one item ahead
+#include "af/stream/ready_chunks.hpp" // ready_chunks(n): what is ready, at most n
 #include "af/stream/skip.hpp"         // skip(n)
 #include "af/stream/skip_while.hpp"   // skip_while(pred)
 #include "af/stream/take.hpp"         // take(n)
@@ -40,3 +46,4 @@
 #include "af/stream/collect.hpp"   // collect<C>(): every item in a container
 #include "af/stream/fold.hpp"      // fold(init, fn)
 #include "af/stream/for_each.hpp"  // for_each(fn)
+#include "af/stream/for_each_concurrent.hpp"  // for_each_concurrent(limit, fn -> future)

@@ -8,12 +8,14 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/future/ready.hpp"
 #include "af/future/yield_now.hpp"
+#include "af/stream/fold.hpp"
 #include "af/stream/next.hpp"
 #include "af/test/drop_counter.hpp"
 #include "af/test/manual_future.hpp"
@@ -237,6 +239,23 @@ TEST(async_generator, yields_awaited_values_without_suspending_on_ready_futures)
     EXPECT_EQ(wc.count(), 0u);
 }
 
+af::async_generator<int> from_other_thread(std::vector<af::test::manual_future<int>::future> fs) {
+    for (auto& f : fs) co_yield co_await std::move(f);
+}
+
+TEST(async_generator, is_woken_by_futures_completed_on_another_thread) {
+    std::vector<af::test::manual_future<int>> ms(50);
+    std::vector<af::test::manual_future<int>::future> fs;
+    for (auto& m : ms) fs.push_back(m.get());
+    std::thread producer([&] {
+        for (int i = 0; i < 50; ++i) ms[static_cast<std::size_t>(i)].set(i);
+    });
+    auto g = from_other_thread(std::move(fs));
+    int total = af::block_on(std::move(g) | af::streams::fold(0, [](int a, int v) { return a + v; }));
+    producer.join();
+    EXPECT_EQ(total, 50 * 49 / 2);
+}
+
 template <class T>
 struct counting_allocator {
     using value_type = T;
@@ -256,11 +275,16 @@ af::async_generator<int> allocated(std::allocator_arg_t, counting_allocator<char
     for (int i = 0; i < n; ++i) co_yield i;
 }
 
+// noinline: the frame escapes this function, so clang at -O1 cannot elide its allocation (HALO).
+[[gnu::noinline]] af::async_generator<int> make_allocated(int* allocations) {
+    return allocated(std::allocator_arg, counting_allocator<char>(allocations), 3);
+}
+
 TEST(async_generator, takes_its_frame_from_an_allocator_arg_allocator) {
     af::test::wake_counter wc;
     af::context cx(wc.waker());
     int allocations = 0;
-    auto g = allocated(std::allocator_arg, counting_allocator<char>(&allocations), 3);
+    auto g = make_allocated(&allocations);
     int count = 0;
     while (g.poll_next(cx).value()) ++count;
     EXPECT_EQ(count, 3);
