@@ -10,6 +10,8 @@ the largest coefficient of variation in the row, so a noisy row is visible as su
 import json
 import sys
 
+OPS = ["clone", "drop", "wake", "wake_by_ref", "clone_drop", "clone_move", "cycle_by_ref",
+       "cycle_clone_wake", "cross_thread"]
 DESIGNS = ["af_vtable", "af_wakeable", "virtual_iface", "std_function", "shared_ptr",
            "coroutine_handle", "af_local_nonatomic"]
 
@@ -47,9 +49,7 @@ def main(argv):
     median, cv, ops, errors = load(argv[1:])
     print("| op | " + " | ".join(DESIGNS) + " | max CV |")
     print("|---|" + "---:|" * (len(DESIGNS) + 1))
-    for op in ops:
-        if op == "stack":
-            continue
+    for op in [o for o in OPS if o in ops] + [o for o in ops if o not in OPS and o != "stack"]:
         base = median.get((op, "af_vtable"))
         cells = []
         for d in DESIGNS:
