@@ -75,7 +75,6 @@
 //     the worker acquires from, like a wake.
 // Reference count: increments relaxed (a new reference is made from an existing one);
 // decrements acq_rel (the last one must see every other holder's writes before freeing).
-#include <algorithm>  // std::max of the stage slot's member sizes
 #include <atomic>     // state word, reference count
 #include <cstddef>    // std::size_t, std::byte
 #include <exception>  // std::exception_ptr
@@ -88,6 +87,12 @@
 #include "af/core/future.hpp"
 
 namespace af::detail {
+
+constexpr std::size_t max_size(std::size_t a, std::size_t b, std::size_t c) noexcept {
+    std::size_t m = a > b ? a : b;
+    return m > c ? m : c;
+}
+
 
 class task_header;
 
@@ -322,7 +327,7 @@ private:
 
     using stored = std::conditional_t<std::is_void_v<output>, std::byte, output>;
     alignas(F) alignas(stored) alignas(std::exception_ptr)
-        std::byte storage_[std::max({sizeof(F), sizeof(stored), sizeof(std::exception_ptr)})];
+        std::byte storage_[max_size(sizeof(F), sizeof(stored), sizeof(std::exception_ptr))];
 };
 
 /// Intrusive list of the tasks an executor owns. Not synchronised: the owner locks.

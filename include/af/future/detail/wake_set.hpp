@@ -24,7 +24,6 @@
 //   operations per child poll and keeps `will_wake` true between polls.
 //
 // Owner-only state (`scratch_`) is touched only by the thread that polls the combinator.
-#include <algorithm>  // std::sort
 #include <atomic>     // reference count, woken stack, queued flags, lazy pointer
 #include <cassert>    // contract checks
 #include <cstddef>    // std::size_t, std::max_align_t
@@ -37,6 +36,10 @@
 #include "af/core/waker.hpp"
 
 namespace af::detail {
+
+// Out of line (src/future/wake_set.cpp) so that this header does not pull in <algorithm>.
+void sort_indices(std::size_t* first, std::size_t n) noexcept;
+
 
 class wake_set;
 
@@ -98,7 +101,7 @@ public:
             scratch_.push_back(s->index);
             s = next;
         }
-        if (scratch_.size() > 1) std::sort(scratch_.begin(), scratch_.end());
+        if (scratch_.size() > 1) sort_indices(scratch_.data(), scratch_.size());
         for (std::size_t i : scratch_) {
             borrowed_waker b{waker::from_raw({&slots()[i], &slot_vtable})};
             context cx(b.w);
