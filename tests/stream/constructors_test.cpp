@@ -116,7 +116,7 @@ TEST(poll_fn, calls_the_function_on_every_poll) {
             c.waker().wake_by_ref();
             return af::pending;
         }
-        if (calls > 3) return std::optional<int>();
+        if (calls > 3) return af::detail::stream_end<int>();
         return std::optional<int>(calls);
     });
     EXPECT_TRUE(s.poll_next(cx).is_pending());

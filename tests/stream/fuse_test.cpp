@@ -25,7 +25,7 @@ struct restarting {
     af::poll<std::optional<int>> poll_next(af::context&) {
         if (n == 2) {
             n = 0;
-            return std::optional<int>();
+            return af::detail::stream_end<int>();
         }
         return std::optional<int>(n++);
     }

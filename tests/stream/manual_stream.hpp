@@ -41,7 +41,7 @@ public:
             }
             if (s_->closed) {
                 ++s_->polls_after_end;
-                return std::optional<T>();
+                return af::detail::stream_end<T>();
             }
             s_->waiter.emplace(cx.waker());
             return af::pending;

@@ -23,7 +23,7 @@ struct slow_counter {
     int polls = 0;
     af::poll<std::optional<int>> poll_next(af::context& cx) {
         ++polls;
-        if (n == limit) return std::optional<int>();
+        if (n == limit) return af::detail::stream_end<int>();
         if (!ready) {
             ready = true;
             cx.waker().wake_by_ref();

@@ -61,7 +61,7 @@ public:
     /// Runs the body until it yields (ready with the item), returns (ready with nullopt) or waits
     /// on a pending future (pending; that future registered `cx`'s waker).
     af::poll<std::optional<T>> poll_next(context& cx) {
-        if (!h_) return std::optional<T>();
+        if (!h_) return detail::stream_end<T>();
         auto& p = h_.promise();
         detail::task_root& r = p.own_root;
         if (!p.started) {
@@ -86,7 +86,7 @@ public:
         std::exception_ptr error = std::exchange(p.exception, nullptr);
         reset();
         if (error) std::rethrow_exception(error);
-        return std::optional<T>();
+        return detail::stream_end<T>();
     }
 
     /// True once the body has returned (or thrown) and the end was reported.

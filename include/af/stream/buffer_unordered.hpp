@@ -51,7 +51,7 @@ public:
         if (out.is_pending()) return pending;
         if (out.value()) return out;
         // No future runs: the end, or waiting on `s` (which then registered the waker).
-        if (input_done_) return std::optional<item>();
+        if (input_done_) return detail::stream_end<item>();
         return pending;
     }
 

@@ -95,7 +95,7 @@ public:
         }
         if (window_.empty()) {
             // Nothing runs: the end, or waiting on `s` (which then registered the waker).
-            if (input_done_) return std::optional<item>();
+            if (input_done_) return detail::stream_end<item>();
             return pending;
         }
         outcome front = std::move(*window_.front());

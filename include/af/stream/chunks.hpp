@@ -30,13 +30,13 @@ public:
     chunks_stream(S s, std::size_t n) : s_(std::move(s)), n_(n) { assert(n > 0 && "af::streams::chunks: the chunk size must be positive"); }
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         for (;;) {
             auto p = s_.poll_next(cx);
             if (p.is_pending()) return pending;
             if (!p.value()) {
                 done_ = true;
-                if (buf_.empty()) return std::optional<item>();
+                if (buf_.empty()) return detail::stream_end<item>();
                 return std::optional<item>(std::exchange(buf_, {}));
             }
             if (buf_.empty()) buf_.reserve(n_);

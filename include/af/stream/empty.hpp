@@ -18,7 +18,7 @@ template <class T>
 class [[nodiscard("a stream does nothing until it is polled")]] empty_stream {
 public:
     using item = T;
-    af::poll<std::optional<T>> poll_next(context&) noexcept { return std::optional<T>(); }
+    af::poll<std::optional<T>> poll_next(context&) noexcept { return detail::stream_end<T>(); }
 };
 
 template <class T>

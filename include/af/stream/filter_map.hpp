@@ -35,7 +35,7 @@ public:
         for (;;) {
             auto p = s_.poll_next(cx);
             if (p.is_pending()) return pending;
-            if (!p.value()) return std::optional<item>();
+            if (!p.value()) return detail::stream_end<item>();
             std::optional<item> out = fn_(std::move(*p.value()));
             if (out) return out;
         }

@@ -38,7 +38,7 @@ public:
             }
             auto next = outer_.poll_next(cx);
             if (next.is_pending()) return pending;
-            if (!next.value()) return std::optional<item>();
+            if (!next.value()) return detail::stream_end<item>();
             current_.emplace(std::move(*next.value()));  // moved in before its first poll
         }
     }

@@ -26,7 +26,7 @@ public:
     explicit fuse_stream(S s) : s_(std::move(s)) {}
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         auto p = s_.poll_next(cx);
         if (p.is_ready() && !p.value()) done_ = true;
         return p;

@@ -34,7 +34,7 @@ public:
     af::poll<std::optional<item>> poll_next(context&) {
         // The iterator is taken at the first poll, after the last move of the stream.
         if (!it_) it_.emplace(std::ranges::begin(range_));
-        if (*it_ == std::ranges::end(range_)) return std::optional<item>();
+        if (*it_ == std::ranges::end(range_)) return detail::stream_end<item>();
         std::optional<item> out;
         if constexpr (std::ranges::view<R>) {
             out.emplace(**it_);

@@ -29,7 +29,7 @@ public:
     af::poll<std::optional<item>> poll_next(context& cx) {
         auto p = s_.poll_next(cx);
         if (p.is_pending()) return pending;
-        if (!p.value()) return std::optional<item>();
+        if (!p.value()) return detail::stream_end<item>();
         return af::poll<std::optional<item>>(std::in_place, std::in_place, fn_(std::move(*p.value())));
     }
 

@@ -44,14 +44,14 @@ public:
             }
         }
         if (any_pending) return pending;
-        return std::optional<item>();
+        return detail::stream_end<item>();
     }
 
 private:
     // An ended side answers nullopt without being polled.
     template <class S>
     static af::poll<std::optional<item>> poll_side(S& s, bool& done, context& cx) {
-        if (done) return std::optional<item>();
+        if (done) return detail::stream_end<item>();
         auto p = s.poll_next(cx);
         if (p.is_ready() && !p.value()) done = true;
         return p;

@@ -24,7 +24,7 @@ public:
     explicit once_stream(F f) : f_(std::move(f)) {}
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (!f_) return std::optional<item>();
+        if (!f_) return detail::stream_end<item>();
         auto p = f_->poll(cx);
         if (p.is_pending()) return pending;
         f_.reset();

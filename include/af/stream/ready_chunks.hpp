@@ -33,7 +33,7 @@ public:
     }
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         item buf;
         while (buf.size() < n_) {
             auto p = s_.poll_next(cx);
@@ -43,7 +43,7 @@ public:
             }
             if (!p.value()) {
                 done_ = true;
-                if (buf.empty()) return std::optional<item>();
+                if (buf.empty()) return detail::stream_end<item>();
                 break;
             }
             buf.push_back(std::move(*p.value()));

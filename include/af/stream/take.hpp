@@ -27,7 +27,7 @@ public:
     take_stream(S s, std::size_t n) : s_(std::move(s)), left_(n) {}
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (left_ == 0) return std::optional<item>();
+        if (left_ == 0) return detail::stream_end<item>();
         auto p = s_.poll_next(cx);
         if (p.is_pending()) return pending;
         // An early end of `s` also ends this stream for good.

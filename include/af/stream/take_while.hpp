@@ -25,12 +25,12 @@ public:
     take_while_stream(S s, Pred pred) : s_(std::move(s)), pred_(std::move(pred)) {}
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         auto p = s_.poll_next(cx);
         if (p.is_pending()) return pending;
         if (p.value() && pred_(std::as_const(*p.value()))) return p;
         done_ = true;
-        return std::optional<item>();
+        return detail::stream_end<item>();
     }
 
 private:

@@ -36,7 +36,7 @@ public:
         if (!f_) {
             auto p = s_.poll_next(cx);
             if (p.is_pending()) return pending;
-            if (!p.value()) return std::optional<item>();
+            if (!p.value()) return detail::stream_end<item>();
             f_.emplace(fn_(std::move(*p.value())));
         }
         struct reset_on_exit {

@@ -39,7 +39,7 @@ public:
 
     af::poll<std::optional<item>> poll_next(context& cx) {
         if (!step_) {
-            if (!state_) return std::optional<item>();
+            if (!state_) return detail::stream_end<item>();
             State s = std::move(*state_);
             state_.reset();
             step_.emplace(f_(std::move(s)));
@@ -48,7 +48,7 @@ public:
         if (p.is_pending()) return pending;
         step_.reset();
         step_output next = std::move(p).value();
-        if (!next) return std::optional<item>();
+        if (!next) return detail::stream_end<item>();
         state_.emplace(std::move(next->second));
         return af::poll<std::optional<item>>(std::in_place, std::in_place, std::move(next->first));
     }

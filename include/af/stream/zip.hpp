@@ -27,11 +27,11 @@ public:
     zip_stream(S1 a, S2 b) : a_(std::move(a)), b_(std::move(b)) {}
 
     af::poll<std::optional<item>> poll_next(context& cx) {
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         if (!left_ && !take_half(a_, left_, cx)) return pending;
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         if (!right_ && !take_half(b_, right_, cx)) return pending;
-        if (done_) return std::optional<item>();
+        if (done_) return detail::stream_end<item>();
         item out(std::move(*left_), std::move(*right_));
         left_.reset();
         right_.reset();
