@@ -17,60 +17,13 @@
 #include "af/future/ready.hpp"
 #include "af/future/yield_now.hpp"
 #include "af/test/drop_counter.hpp"
+#include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
 namespace {
 
-// A leaf completed by hand that counts its polls and destructor runs and keeps the latest waker.
-struct leaf_state {
-    std::atomic<int> polls{0};
-    std::atomic<int> drops{0};
-    std::mutex m;
-    std::optional<af::waker> waiter;
-    std::optional<int> value;
-    bool fail = false;
-
-    void wake() {
-        std::optional<af::waker> w;
-        {
-            std::lock_guard lk(m);
-            w = waiter;
-        }
-        if (w) w->wake_by_ref();
-    }
-    void complete(int v) {
-        {
-            std::lock_guard lk(m);
-            value = v;
-        }
-        wake();
-    }
-    void throw_next() {
-        {
-            std::lock_guard lk(m);
-            fail = true;
-        }
-        wake();
-    }
-};
-
-struct leaf {
-    using output = int;
-    std::shared_ptr<leaf_state> s;
-    explicit leaf(std::shared_ptr<leaf_state> st) : s(std::move(st)) {}
-    leaf(leaf&& o) noexcept = default;
-    ~leaf() {
-        if (s) s->drops.fetch_add(1);
-    }
-    af::poll<int> poll(af::context& cx) {
-        s->polls.fetch_add(1);
-        std::lock_guard lk(s->m);
-        if (s->fail) throw std::runtime_error("leaf failed");
-        if (s->value) return *s->value;
-        if (!s->waiter || !s->waiter->will_wake(cx.waker())) s->waiter.emplace(cx.waker());
-        return af::pending;
-    }
-};
+using af_test::leaf;
+using af_test::leaf_state;
 
 std::shared_ptr<leaf_state> make_state() { return std::make_shared<leaf_state>(); }
 
