@@ -144,21 +144,28 @@ struct rejected_awaiter {
     any_value await_resume() const noexcept { return {}; }
 };
 
+// The awaiter for `co_await a` in any af coroutine driven by `root` (task, async_generator).
+// Callers static_assert that `a` is a future first, with their own message.
+template <class A>
+auto await_future(A&& a, task_root* root) {
+    using F = std::remove_cvref_t<A>;
+    if constexpr (!future<F>) {
+        return rejected_awaiter{};  // only the caller's static_assert is reported
+    } else if constexpr (is_task<F>::value) {
+        return task_awaiter<A>(std::forward<A>(a), root);
+    } else {
+        return future_awaiter<A>(std::forward<A>(a), root);
+    }
+}
+
 template <class Derived>
 struct task_promise_common : task_promise_base {
     template <class A>
     auto await_transform(A&& a) {
-        using F = std::remove_cvref_t<A>;
-        static_assert(future<F>,
+        static_assert(future<std::remove_cvref_t<A>>,
                       "af::task can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`");
-        if constexpr (!future<F>) {
-            return rejected_awaiter{};  // only the static_assert above is reported
-        } else if constexpr (is_task<F>::value) {
-            return task_awaiter<A>(std::forward<A>(a), root);
-        } else {
-            return future_awaiter<A>(std::forward<A>(a), root);
-        }
+        return await_future(std::forward<A>(a), root);
     }
 };
 

@@ -49,17 +49,10 @@ public:
 
     template <class A>
     auto await_transform(A&& a) {
-        using F = std::remove_cvref_t<A>;
-        static_assert(future<F>,
+        static_assert(future<std::remove_cvref_t<A>>,
                       "af::async_generator can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`; to read a stream, co_await af::next(s)");
-        if constexpr (!future<F>) {
-            return rejected_awaiter{};  // only the static_assert above is reported
-        } else if constexpr (is_task<F>::value) {
-            return task_awaiter<A>(std::forward<A>(a), root);
-        } else {
-            return future_awaiter<A>(std::forward<A>(a), root);
-        }
+        return await_future(std::forward<A>(a), root);
     }
 
     T* item = nullptr;  // set by a co_yield, cleared by poll_next
