@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// Async I/O traits and utilities (namespace `af::io`): the byte-stream concepts in poll form,
+/// awaitable helpers, buffering, an in-memory `duplex` pipe, and framing.
+///
+/// Not part of `<af/af.hpp>`; include this header, or single `<af/io/...>` headers. Choosing:
+/// read and write with the helpers (`read_exact`, `write_all`, ...); wrap a reader in
+/// `buf_reader` for lines or lookahead; use `framed` with a codec when the bytes carry
+/// messages. See the book chapter "I/O traits".
+///
+///     auto [client, server] = af::io::duplex(64);
+///     co_await af::io::write_all(client, std::as_bytes(std::span("ping", 4)));
+#include "af/io/error.hpp"           // af::io::error, frame_error
+#include "af/io/async_read.hpp"      // concept: poll_read
+#include "af/io/async_write.hpp"     // concept: poll_write, poll_flush, poll_shutdown
+#include "af/io/async_buf_read.hpp"  // concept: poll_fill_buf, consume
+#include "af/io/async_seek.hpp"      // concept: poll_seek, seek_from
+#include "af/io/duplex.hpp"          // duplex(capacity): a connected in-memory pair
+
+// Awaitable helpers.
+#include "af/io/read.hpp"                // read(r, buf): one read
+#include "af/io/read_exact.hpp"          // read_exact(r, buf): all of buf or unexpected_eof
+#include "af/io/read_to_end.hpp"         // read_to_end(r, vec): until end of stream
+#include "af/io/read_to_string.hpp"      // read_to_string(r, str)
+#include "af/io/write_all.hpp"           // write_all(w, buf)
+#include "af/io/flush.hpp"               // flush(w)
+#include "af/io/shutdown.hpp"            // shutdown(w)
+#include "af/io/copy.hpp"                // copy(r, w): bytes copied
+#include "af/io/copy_bidirectional.hpp"  // copy_bidirectional(a, b): both ways
