@@ -28,3 +28,9 @@
 #include "af/io/shutdown.hpp"            // shutdown(w)
 #include "af/io/copy.hpp"                // copy(r, w): bytes copied
 #include "af/io/copy_bidirectional.hpp"  // copy_bidirectional(a, b): both ways
+
+// Buffering, lines, halves.
+#include "af/io/buf_reader.hpp"  // buf_reader<R>: lookahead, fewer reads
+#include "af/io/buf_writer.hpp"  // buf_writer<W>: fewer, larger writes
+#include "af/io/lines.hpp"       // lines(buf_read): a stream of std::string
+#include "af/io/split.hpp"       // split(io): read half + write half for two tasks
