@@ -22,6 +22,9 @@
 /// - Senders waiting for capacity are served first come, first served. A waiting send that is
 ///   destroyed leaves the queue; if a slot had already been handed to it, the slot passes to the
 ///   next waiter, so no wake-up and no slot is lost.
+/// - A sender is an `af::sink<sender<T>, T>` (`poll_ready` holds a slot, like `reserve`), so
+///   `af::sinks::send(tx, v)`, `send_all` and the `af::sinks` adaptors work on it; see
+///   `sender::poll_ready` and the book chapter "Sinks".
 ///
 /// Thread safety: all handles may be used from different threads at once (each handle by one
 /// thread at a time). One mutex per channel guards the queue, the counts and the waiter list; it
@@ -41,6 +44,7 @@
 #include "af/channel/detail/waiter_list.hpp"
 #include "af/channel/error.hpp"
 #include "af/core/future.hpp"
+#include "af/sink/error.hpp"  // the sink members throw af::sink_closed_error
 
 namespace af::channel::mpsc {
 
@@ -264,13 +268,15 @@ class sender {
 public:
     explicit sender(std::shared_ptr<detail::state<T>> s) : s_(std::move(s)) { s_->add_sender(); }
     sender(const sender& o) : s_(o.s_) { s_->add_sender(); }
-    sender(sender&& o) noexcept : s_(std::move(o.s_)) {}
+    sender(sender&& o) noexcept : s_(std::move(o.s_)), sink_(std::move(o.sink_)) {}
     sender& operator=(sender o) noexcept {
         std::swap(s_, o.s_);
+        std::swap(sink_, o.sink_);
         return *this;
     }
     ~sender() {
-        if (s_) s_->drop_sender();
+        // A handle closed as a sink already gave up its place among the senders.
+        if (s_ && !(sink_ && sink_->closed)) s_->drop_sender();
     }
 
     /// Waits for capacity, then queues `v`. Output: `send_result<T>`, `closed` with `v` handed
@@ -306,8 +312,60 @@ public:
         return s_->rx_closed;
     }
 
+    /// Sink protocol: ready once this handle holds a slot (waiting in the same FIFO line as
+    /// `send` and `reserve`); the slot stays held, even across repeated calls, until
+    /// `start_send`. Throws `af::sink_closed_error` when the receiver is closed or dropped, or
+    /// after `poll_close`. The slot state belongs to this handle: a copy starts without it.
+    af::poll<void> poll_ready(context& cx) {
+        if (!sink_) sink_ = std::make_unique<sink_state>();
+        if (sink_->closed) throw af::sink_closed_error();
+        if (sink_->slot) return {};
+        if (!sink_->reserving) sink_->reserving.emplace(s_);
+        af::poll<std::optional<permit<T>>> p = sink_->reserving->poll(cx);
+        if (p.is_pending()) return pending;
+        sink_->reserving.reset();
+        if (!p.value()) throw af::sink_closed_error();
+        sink_->slot.emplace(std::move(*p.value()));
+        return {};
+    }
+
+    /// Sink protocol: queues `v` in the slot taken by `poll_ready` (as `permit::send`: if the
+    /// receiver was dropped since, `v` is destroyed). Never fails for lack of capacity.
+    void start_send(T v) {
+        assert(sink_ && sink_->slot &&
+               "af::channel::mpsc::sender::start_send without a ready poll_ready");
+        sink_->slot->send(std::move(v));
+        sink_->slot.reset();
+    }
+
+    /// Sink protocol: always ready; a value is in the channel once `start_send` returns.
+    af::poll<void> poll_flush(context&) noexcept { return {}; }
+
+    /// Sink protocol: gives back a held slot and makes this handle stop counting as a sender
+    /// (the receiver ends once the other senders are gone too); later `poll_ready` throws
+    /// `af::sink_closed_error`. `send`, `try_send` and `reserve` keep working. Always ready.
+    af::poll<void> poll_close(context&) {
+        if (!sink_) sink_ = std::make_unique<sink_state>();
+        if (!sink_->closed) {
+            sink_->closed = true;
+            sink_->slot.reset();
+            sink_->reserving.reset();
+            s_->drop_sender();
+        }
+        return {};
+    }
+
 private:
+    // Only handles used as sinks allocate it; on the heap so that the sender stays movable
+    // while a reserve future (which must not move once polled) waits inside it.
+    struct sink_state {
+        std::optional<reserve_future<T>> reserving;
+        std::optional<permit<T>> slot;
+        bool closed = false;
+    };
+
     std::shared_ptr<detail::state<T>> s_;
+    std::unique_ptr<sink_state> sink_;
 };
 
 /// The receiving handle: an `af::stream` of `T` that ends when all senders are gone.
