@@ -34,3 +34,9 @@
 #include "af/io/buf_writer.hpp"  // buf_writer<W>: fewer, larger writes
 #include "af/io/lines.hpp"       // lines(buf_read): a stream of std::string
 #include "af/io/split.hpp"       // split(io): read half + write half for two tasks
+
+// Framing: bytes as messages.
+#include "af/io/codec.hpp"                   // concept: decode, decode_eof, encode
+#include "af/io/lines_codec.hpp"             // text lines, with a maximum length
+#include "af/io/length_delimited_codec.hpp"  // u32 big-endian length + payload, with a maximum
+#include "af/io/framed.hpp"                  // framed(io, codec): a stream and a sink of frames

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `af::io::framed(io, codec)`: an I/O object seen as messages. It is an `af::stream` of the
+/// codec's frames (read side) and an `af::sink` of them (write side).
+///
+///     auto conn = af::io::framed(std::move(socket), af::io::length_delimited_codec());
+///     co_await af::send(conn, request);                  // encode, write, flush
+///     while (auto reply = co_await af::next(conn)) ...   // read, decode
+///
+/// Read side: bytes are read in pieces of up to 4 KiB into a buffer and offered to
+/// `codec.decode` after each read; at end of stream `codec.decode_eof` gets the rest, and then
+/// the stream ends. A codec error (`af::io::frame_error`, e.g. a frame over the maximum length)
+/// and errors of `io` throw out of `poll_next`; the stream must not be polled again after that.
+/// Because the codec refuses an oversized frame as soon as its header or its first
+/// `max + 2` bytes arrive, the buffer never holds more than about one maximum frame plus 4 KiB.
+///
+/// Write side: `start_send` encodes into a write buffer; `poll_ready` is pending while 8 KiB or
+/// more are waiting to be written (backpressure); `poll_flush` writes the buffer and flushes
+/// `io`; `poll_close` flushes and then shuts `io` down.
+///
+/// Pass an lvalue to borrow `io` (`framed(conn, codec)`), an rvalue to own it. Cancellation:
+/// every poll is safe to abandon; a partly received frame stays buffered, and sent frames stay
+/// in the write buffer until flushed. Thread safety: as `io`; reading in one task while
+/// writing in another needs `af::io::split` first (one `framed` per half).
+#include <cstddef>      // std::byte, std::size_t
+#include <optional>     // items
+#include <span>         // bytes
+#include <system_error> // write_zero
+#include <type_traits>  // std::remove_reference_t
+#include <utility>      // std::forward, std::move
+#include <vector>       // the buffers
+
+#include "af/io/async_read.hpp"
+#include "af/io/async_write.hpp"
+#include "af/io/codec.hpp"
+#include "af/io/error.hpp"
+#include "af/stream/stream.hpp"
+
+namespace af::io {
+
+/// The stream and sink made by `af::io::framed`.
+template <class T, codec C>
+class [[nodiscard("a framed stream does nothing until it is polled")]] framed {
+    using io_type = std::remove_reference_t<T>;
+
+public:
+    using item = typename C::frame;
+    static constexpr std::size_t read_chunk = 4096;
+    static constexpr std::size_t write_high_water = 8192;
+
+    framed(T&& io, C codec) : io_(std::forward<T>(io)), codec_(std::move(codec)) {}
+
+    // --- stream of frames ---
+    af::poll<std::optional<item>> poll_next(context& cx)
+        requires async_read<io_type>
+    {
+        for (;;) {
+            std::size_t used = 0;
+            auto in = std::span<const std::byte>(rbuf_).subspan(rpos_);
+            if (!eof_) {
+                if (auto f = codec_.decode(in, used)) return ready_frame(std::move(*f), used);
+            } else {
+                if (done_) return af::detail::stream_end<item>();
+                if (auto f = codec_.decode_eof(in, used)) return ready_frame(std::move(*f), used);
+                done_ = true;
+                return af::detail::stream_end<item>();
+            }
+            // Need more bytes: drop what the codec used, then read a piece onto the end.
+            if (rpos_ > 0) {
+                rbuf_.erase(rbuf_.begin(), rbuf_.begin() + static_cast<std::ptrdiff_t>(rpos_));
+                rpos_ = 0;
+            }
+            std::size_t old = rbuf_.size();
+            rbuf_.resize(old + read_chunk);
+            af::poll<std::size_t> p = pending;
+            try {
+                p = io_.poll_read(cx, std::span(rbuf_).subspan(old));
+            } catch (...) {
+                rbuf_.resize(old);
+                throw;
+            }
+            rbuf_.resize(old + (p.is_ready() ? *p : 0));
+            if (p.is_pending()) return pending;
+            if (*p == 0) eof_ = true;
+        }
+    }
+
+    // --- sink of frames ---
+    af::poll<void> poll_ready(context& cx)
+        requires async_write<io_type>
+    {
+        if (wbuf_.size() - wpos_ < write_high_water) return {};
+        return poll_write_buf(cx);
+    }
+    void start_send(item f)
+        requires async_write<io_type>
+    {
+        codec_.encode(f, wbuf_);
+    }
+    af::poll<void> poll_flush(context& cx)
+        requires async_write<io_type>
+    {
+        if (poll_write_buf(cx).is_pending()) return pending;
+        return io_.poll_flush(cx);
+    }
+    af::poll<void> poll_close(context& cx)
+        requires async_write<io_type>
+    {
+        if (poll_write_buf(cx).is_pending()) return pending;
+        return io_.poll_shutdown(cx);
+    }
+
+    io_type& get_ref() noexcept { return io_; }
+    C& get_codec() noexcept { return codec_; }
+    /// Bytes received but not yet decoded.
+    std::span<const std::byte> read_buffer() const noexcept { return std::span(rbuf_).subspan(rpos_); }
+
+private:
+    af::poll<std::optional<item>> ready_frame(item&& f, std::size_t used) {
+        rpos_ += used;
+        return af::poll<std::optional<item>>(std::in_place, std::in_place, std::move(f));
+    }
+
+    af::poll<void> poll_write_buf(context& cx) {
+        while (wpos_ < wbuf_.size()) {
+            auto p = io_.poll_write(cx, std::span<const std::byte>(wbuf_).subspan(wpos_));
+            if (p.is_pending()) return pending;
+            if (*p == 0) throw std::system_error(error::write_zero, "framed");
+            wpos_ += *p;
+        }
+        wbuf_.clear();
+        wpos_ = 0;
+        return {};
+    }
+
+    T io_;
+    C codec_;
+    std::vector<std::byte> rbuf_;
+    std::size_t rpos_ = 0;
+    bool eof_ = false;
+    bool done_ = false;
+    std::vector<std::byte> wbuf_;
+    std::size_t wpos_ = 0;
+};
+
+template <class T, class C>
+framed(T&&, C) -> framed<T, C>;
+
+}  // namespace af::io
