@@ -5,7 +5,7 @@
 /// codec's frames (read side) and an `af::sink` of them (write side).
 ///
 ///     auto conn = af::io::framed(std::move(socket), af::io::length_delimited_codec());
-///     co_await af::send(conn, request);                  // encode, write, flush
+///     co_await af::sinks::send(conn, request);                  // encode, write, flush
 ///     while (auto reply = co_await af::next(conn)) ...   // read, decode
 ///
 /// Read side: bytes are read in pieces of up to 4 KiB into a buffer and offered to

@@ -5,7 +5,7 @@
 /// length, for `af::io::framed`.
 ///
 ///     auto chat = af::io::framed(std::move(conn), af::io::lines_codec(1024));
-///     co_await af::send(chat, std::string("hello"));         // writes "hello\n"
+///     co_await af::sinks::send(chat, std::string("hello"));         // writes "hello\n"
 ///     auto line = co_await af::next(chat);                   // "\n" or "\r\n" stripped
 ///
 /// Decoding splits at "\n" and strips it and a "\r" before it; at end of stream, leftover bytes
