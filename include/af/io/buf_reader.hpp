@@ -8,8 +8,8 @@
 ///     af::io::buf_reader<af::io::duplex_stream&> b(c);  // borrows c
 ///     auto lines = af::io::lines(std::move(in));
 ///
-/// A read at least as large as the buffer, when the buffer is empty, bypasses it. Bytes in the
-/// buffer are lost to `R` (reading `R` directly skips them). Writes pass through untouched when
+/// A read at least as large as the buffer, when the buffer is empty, bypasses it. Bytes already
+/// buffered are no longer in `R`: reading `R` directly would skip them. Writes pass through when
 /// `R` is also a writer, so a buffered duplex stays usable both ways.
 ///
 /// Cancellation: every poll is safe to abandon; buffered bytes stay buffered. Thread safety: as
