@@ -15,7 +15,6 @@
 #include <cassert>      // polled-after-ready check
 #include <iterator>     // std::end
 #include <type_traits>  // std::conditional_t
-#include <optional>     // the container until it is handed out
 #include <utility>      // std::move
 #include <vector>       // the default container
 
@@ -33,29 +32,31 @@ class [[nodiscard("a future does nothing until it is awaited")]] collect_future 
 public:
     using output = C;
 
-    explicit collect_future(S s) : s_(std::move(s)), out_(std::in_place) {}
+    explicit collect_future(S s) : s_(std::move(s)) {}
 
     af::poll<C> poll(context& cx) {
-        assert(out_.has_value() && "af::streams::collect polled after it completed");
+        assert(!done_ && "af::streams::collect polled after it completed");
         for (;;) {
             auto p = s_.poll_next(cx);
             if (p.is_pending()) return pending;
             if (!p.value()) {
-                af::poll<C> done(std::in_place, std::move(*out_));
-                out_.reset();
-                return done;
+                done_ = true;
+                return af::poll<C>(std::in_place, std::move(out_));
             }
-            if constexpr (requires { out_->push_back(std::move(*p.value())); }) {
-                out_->push_back(std::move(*p.value()));
+            if constexpr (requires { out_.push_back(std::move(*p.value())); }) {
+                out_.push_back(std::move(*p.value()));
             } else {
-                out_->insert(std::end(*out_), std::move(*p.value()));
+                out_.insert(std::end(out_), std::move(*p.value()));
             }
         }
     }
 
 private:
     S s_;
-    std::optional<C> out_;
+    // A plain member, not std::optional<C>: GCC 12 at -O2 warns (maybe-uninitialized) through
+    // an optional container moved out of a future.
+    C out_{};
+    bool done_ = false;
 };
 
 template <class C = detail::vector_of_items>
