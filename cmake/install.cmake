@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 include(CMakePackageConfigHelpers)
-install(TARGETS af_core EXPORT af-targets
+install(TARGETS af_core af_rt EXPORT af-targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
 install(DIRECTORY include/af DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
