@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `af::rt::runtime`: the engine that runs an af program: schedulers, timers, a blocking pool.
+///
+///     int main() {
+///         af::rt::runtime rt = af::rt::builder().multi_thread().worker_threads(4).enable_all().build();
+///         int n = rt.block_on([]() -> af::task<int> {
+///             auto h = af::rt::spawn(compute());       // runs on the workers
+///             co_await af::time::sleep(10ms);
+///             co_return co_await std::move(h);
+///         });
+///     }
+///
+/// or, for the common case, `int main() { return af::rt::run(app()); }`.
+///
+/// Flavors (pick with the builder):
+///   - multi_thread (default): N workers with work stealing; tasks move between workers
+///     between polls, so what they hold must be thread-safe. The fastest choice for servers.
+///   - current_thread: the thread calling `block_on` runs every task; nothing needs to be
+///     thread-safe, `spawn_local` is allowed, and `rng_seed` makes the order of ready tasks
+///     random but reproducible (deterministic tests). Tasks only run while some thread is in
+///     `block_on`.
+///   - thread_per_core: N independent current-thread workers, no stealing: a task stays on
+///     the worker it was spawned on (`spawn` from a worker stays there; from outside, workers
+///     take turns). For sharded, share-nothing designs.
+///
+/// Shutdown: dropping the runtime (or `shutdown_timeout`) stops the workers after their
+/// current poll, destroys every unfinished task's future on the calling thread (their handles
+/// then throw af::cancelled_error), and waits for running blocking jobs (at most the timeout).
+///
+/// Thread safety: `block_on`, `spawn`, `handle` and `metrics` may be called from any thread.
+/// Do not call `block_on` or drop the runtime from one of its own tasks.
+#include <chrono>       // shutdown timeout, keep-alive
+#include <cstddef>      // std::size_t
+#include <cstdint>      // rng seed
+#include <exception>    // std::exception_ptr
+#include <functional>   // thread start/stop hooks
+#include <optional>     // block_on's output slot
+#include <string>       // thread name
+#include <type_traits>  // std::is_void_v
+#include <utility>      // std::forward, std::exchange
+
+#include "af/executor/join_handle.hpp"
+#include "af/executor/spawn.hpp"
+#include "af/rt/detail/runtime_core.hpp"
+
+namespace af::rt {
+
+class runtime;
+
+/// Which scheduler a runtime uses; see the file comment.
+enum class flavor { multi_thread, current_thread, thread_per_core };
+
+namespace detail {
+
+// What `block_on` keeps on its stack: the future and, once done, its output or exception.
+template <class F>
+struct block_on_state {
+    using output = output_of<F>;
+    F future;
+    std::optional<std::conditional_t<std::is_void_v<output>, bool, output>> value;
+    std::exception_ptr error;
+
+    static bool poll(void* self, context& cx) noexcept {
+        auto* s = static_cast<block_on_state*>(self);
+        try {
+            auto p = s->future.poll(cx);
+            if (p.is_pending()) return false;
+            if constexpr (std::is_void_v<output>) {
+                s->value.emplace(true);
+            } else {
+                s->value.emplace(std::move(p).value());
+            }
+        } catch (...) {
+            s->error = std::current_exception();
+        }
+        return true;
+    }
+
+    output take() {
+        if (error) std::rethrow_exception(error);
+        if constexpr (!std::is_void_v<output>) return std::move(*value);
+    }
+};
+
+template <class F>
+executor::spawn_output_t<F> block_on(runtime_core& core, F&& f) {
+    block_on_state<executor::spawn_future_t<F>> s{af::detail::into_future(std::forward<F>(f)), {}, {}};
+    core.drive(&s, &block_on_state<executor::spawn_future_t<F>>::poll);
+    return s.take();
+}
+
+}  // namespace detail
+
+/// A copyable, thread-safe reference to a runtime: spawn onto it or block on it from any
+/// thread. It keeps the runtime's shared state alive, not the runtime: after shutdown, `spawn`
+/// returns a handle whose task is already cancelled.
+class handle {
+public:
+    /// The runtime the calling thread runs in; throws std::logic_error outside one.
+    static handle current();
+
+    handle(const handle& o) noexcept : core_(o.core_) { core_->retain(); }
+    handle(handle&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
+    handle& operator=(handle o) noexcept {
+        std::swap(core_, o.core_);
+        return *this;
+    }
+    ~handle() {
+        if (core_) core_->release();
+    }
+
+    /// Starts `f` (a future, or a callable returning one) as a task of the runtime.
+    template <executor::spawnable F>
+    join_handle<executor::spawn_output_t<F>> spawn(F&& f) const {
+        return af::detail::spawn_on(core_->spawn_target(), std::forward<F>(f));
+    }
+
+    /// Runs `f` to completion on the calling thread; see runtime::block_on.
+    template <executor::spawnable F>
+    executor::spawn_output_t<F> block_on(F&& f) const {
+        return detail::block_on(*core_, std::forward<F>(f));
+    }
+
+    runtime_metrics metrics() const { return core_->metrics(); }
+    std::vector<task_dump> dump_tasks() const { return core_->dump(); }
+
+private:
+    friend class runtime;
+    explicit handle(detail::runtime_core* c) noexcept : core_(c) { core_->retain(); }
+    detail::runtime_core* core_;
+};
+
+/// Configures and builds a runtime: `af::rt::builder().current_thread().enable_time().build()`.
+/// Defaults: multi_thread, one worker per hardware thread, time and I/O off, 512 blocking
+/// threads kept alive 10 s when idle. `build()` throws std::invalid_argument for impossible
+/// settings (zero workers, zero blocking threads, a seed on a multi-thread runtime).
+class builder {
+public:
+    builder() = default;
+
+    builder& multi_thread() noexcept { return set(flavor::multi_thread); }
+    builder& current_thread() noexcept { return set(flavor::current_thread); }
+    builder& thread_per_core() noexcept { return set(flavor::thread_per_core); }
+    /// Workers of the multi_thread and thread_per_core flavors (default: hardware threads).
+    builder& worker_threads(std::size_t n) noexcept {
+        workers_ = n;
+        workers_set_ = true;
+        return *this;
+    }
+    builder& max_blocking_threads(std::size_t n) noexcept {
+        max_blocking_ = n;
+        return *this;
+    }
+    /// How long an idle blocking thread waits for work before exiting.
+    builder& thread_keep_alive(std::chrono::nanoseconds d) noexcept {
+        keep_alive_ = d;
+        return *this;
+    }
+    builder& enable_time() noexcept {
+        time_ = true;
+        return *this;
+    }
+    /// Turns on the I/O driver. Accepted now so programs can be written against it; the
+    /// reactor itself (sockets, files) is the next layer of af::rt.
+    builder& enable_io() noexcept {
+        io_ = true;
+        return *this;
+    }
+    builder& enable_all() noexcept { return enable_time().enable_io(); }
+    /// Start the runtime's clock paused (af::time::pause), as tests of timeouts want.
+    builder& start_paused(bool paused = true) noexcept {
+        start_paused_ = paused;
+        return *this;
+    }
+    /// Names the runtime's threads (workers and blocking threads); Linux keeps 15 characters.
+    builder& thread_name(std::string name) {
+        thread_name_ = std::move(name);
+        return *this;
+    }
+    builder& on_thread_start(std::function<void()> f) {
+        on_start_ = std::move(f);
+        return *this;
+    }
+    builder& on_thread_stop(std::function<void()> f) {
+        on_stop_ = std::move(f);
+        return *this;
+    }
+    /// current_thread only: run ready tasks in a random order drawn from `seed`, the same order
+    /// for the same seed and the same program, so that a failing interleaving can be replayed.
+    builder& rng_seed(std::uint64_t seed) noexcept {
+        seed_ = seed;
+        return *this;
+    }
+    /// Polls a task may make through budgeted leaf futures before it is made to yield (see
+    /// af/core/coop.hpp). Default 128.
+    builder& task_budget(int n) noexcept {
+        budget_ = n;
+        return *this;
+    }
+
+    runtime build() const;
+
+private:
+    builder& set(flavor f) noexcept {
+        flavor_ = f;
+        return *this;
+    }
+
+    friend class runtime;
+    flavor flavor_ = flavor::multi_thread;
+    std::size_t workers_ = 0;
+    bool workers_set_ = false;
+    std::size_t max_blocking_ = 512;
+    std::chrono::nanoseconds keep_alive_ = std::chrono::seconds(10);
+    bool time_ = false;
+    bool io_ = false;
+    bool start_paused_ = false;
+    std::string thread_name_ = "af-worker";
+    std::function<void()> on_start_;
+    std::function<void()> on_stop_;
+    std::optional<std::uint64_t> seed_;
+    int budget_ = 128;
+};
+
+class runtime {
+public:
+    runtime(runtime&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
+    runtime& operator=(runtime&& o) noexcept {
+        if (this != &o) {
+            close();
+            core_ = std::exchange(o.core_, nullptr);
+        }
+        return *this;
+    }
+    /// Shuts down (see the file comment), waiting for blocking jobs without a limit.
+    ~runtime() { close(); }
+
+    /// Runs `f` (a future, or a callable returning one) on the calling thread until it
+    /// completes, returning its output or rethrowing its exception. On a current_thread runtime
+    /// this thread also runs the spawned tasks meanwhile; on the others, workers run them.
+    template <executor::spawnable F>
+    executor::spawn_output_t<F> block_on(F&& f) {
+        return detail::block_on(*core_, std::forward<F>(f));
+    }
+
+    /// Starts `f` as a task of the runtime and returns its handle.
+    template <executor::spawnable F>
+    join_handle<executor::spawn_output_t<F>> spawn(F&& f) {
+        return af::detail::spawn_on(core_->spawn_target(), std::forward<F>(f));
+    }
+
+    af::rt::handle handle() const noexcept { return af::rt::handle(core_); }
+    runtime_metrics metrics() const { return core_->metrics(); }
+    std::vector<task_dump> dump_tasks() const { return core_->dump(); }
+
+    /// Shuts down now, waiting at most `d` for running blocking jobs (the threads of those
+    /// still running are left to finish on their own). The runtime is empty afterwards.
+    void shutdown_timeout(std::chrono::nanoseconds d) noexcept;
+
+private:
+    friend class builder;
+    explicit runtime(detail::runtime_core* c) noexcept : core_(c) {}
+    void close() noexcept;
+    detail::runtime_core* core_;
+};
+
+/// The one-line `main`: builds a multi-thread runtime with everything enabled, runs `f` on it
+/// and returns its output.
+template <executor::spawnable F>
+executor::spawn_output_t<F> run(F&& f) {
+    runtime rt = builder().enable_all().build();
+    return rt.block_on(std::forward<F>(f));
+}
+
+}  // namespace af::rt

@@ -1,0 +1,500 @@
+// SPDX-License-Identifier: MIT
+// The multi_thread flavor: work-stealing workers.
+//
+// Each worker owns a local_queue (256 slots) and a LIFO slot; one injection queue is shared.
+//   - A task woken by the task a worker is running goes to that worker's LIFO slot and runs
+//     next (message passing: the receiver runs while the message is hot in cache); the LIFO
+//     slot's previous occupant moves to the back of the local queue. At most 3 LIFO tasks run
+//     in a row so that two tasks ping-ponging cannot starve the queue.
+//   - A task that wakes itself (yield) and a new spawn go to the back of the local queue. A full
+//     local queue moves its older half to the injection queue.
+//   - Every 31 ticks a worker takes from the injection queue before its own queue (fairness
+//     for remote spawns); every 61 ticks it fires due timers even when busy.
+//   - A worker without work becomes a *searcher* (at most half the workers search at once) and
+//     steals half of another worker's queue, starting at a random victim, then looks at the
+//     injection queue. The last searcher to find work wakes one parked worker, so that a burst
+//     of work fans out one worker at a time instead of waking everyone (no thundering herd).
+//   - A worker that finds nothing parks. One parked worker at a time sleeps on the driver (the
+//     timer deadline; later epoll), the others on their own condition variables.
+//   - New work from outside, or from a worker whose queue has stealable work, wakes one parked
+//     worker only when no worker is searching (a searcher will find it).
+// Idle accounting is one atomic word (unparked workers << 16 | searching workers) plus a
+// sleeper list under a mutex; the ordering argument is in `idle` below.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <mutex>
+
+#include "af/core/coop.hpp"
+#include "internal.hpp"
+#include "local_queue.hpp"
+
+namespace af::rt::detail {
+namespace {
+
+class mt_core;
+struct worker;
+thread_local worker* current_worker = nullptr;
+
+// Parking a worker: on the shared driver when nobody else sleeps on it, otherwise on its own
+// condition variable. `state_` tells unpark() where to knock.
+class worker_parker {
+public:
+    void park(std::mutex& driver_lock, driver& drv, bool may_auto_advance) {
+        {
+            std::lock_guard lk(m_);
+            if (state_ == notified) {
+                state_ = empty;
+                return;
+            }
+        }
+        if (driver_lock.try_lock()) {
+            {
+                std::lock_guard lk(m_);
+                if (state_ == notified) {
+                    state_ = empty;
+                    driver_lock.unlock();
+                    return;
+                }
+                state_ = parked_driver;
+            }
+            drv.park(may_auto_advance);
+            driver_lock.unlock();
+            std::lock_guard lk(m_);
+            state_ = empty;  // woken by unpark, a timer or a spurious wake: the caller re-checks
+            return;
+        }
+        std::unique_lock lk(m_);
+        state_ = parked_cv;
+        cv_.wait(lk, [&] { return state_ == notified; });
+        state_ = empty;
+    }
+
+    void unpark(driver& drv) noexcept {
+        std::unique_lock lk(m_);
+        int prev = state_;
+        state_ = notified;
+        lk.unlock();
+        if (prev == parked_driver) {
+            drv.unpark();
+        } else if (prev == parked_cv) {
+            cv_.notify_one();
+        }
+    }
+
+private:
+    enum : int { empty, parked_cv, parked_driver, notified };
+    std::mutex m_;
+    std::condition_variable cv_;
+    int state_ = empty;
+};
+
+// Idle accounting. Ordering: a thread that adds work (push, then `notify_one`) and a worker
+// that parks (`to_parked`, then a last look at the queues if it was the last searcher) both
+// use sequentially consistent operations on `state_`, so either the notifier sees the parked
+// worker (and wakes someone) or the worker's last look sees the work. A worker always tries to
+// search before it parks, so when nobody searches, some parking worker is the last searcher.
+class idle {
+public:
+    explicit idle(std::size_t n) : n_(static_cast<std::uint32_t>(n)), state_(static_cast<std::uint32_t>(n) << 16) {
+        sleepers_.reserve(n);
+    }
+
+    bool to_searching() noexcept {
+        std::uint32_t s = state_.load(std::memory_order_seq_cst);
+        if (2 * searching(s) >= n_) return false;
+        state_.fetch_add(1, std::memory_order_seq_cst);
+        return true;
+    }
+    /// True when the caller was the last searcher.
+    bool from_searching() noexcept { return searching(state_.fetch_sub(1, std::memory_order_seq_cst)) == 1; }
+
+    /// True when the caller was the last searcher (it must then look for work once more).
+    bool to_parked(std::size_t id, bool was_searching) {
+        std::lock_guard lk(m_);
+        std::uint32_t dec = (1u << 16) + (was_searching ? 1u : 0u);
+        std::uint32_t prev = state_.fetch_sub(dec, std::memory_order_seq_cst);
+        sleepers_.push_back(id);
+        return was_searching && searching(prev) == 1;
+    }
+
+    /// A sleeper to wake for new work, already counted as unparked and searching; or -1.
+    std::ptrdiff_t worker_to_notify() {
+        std::atomic_thread_fence(std::memory_order_seq_cst);
+        if (!should_notify(state_.load(std::memory_order_seq_cst))) return -1;
+        std::lock_guard lk(m_);
+        if (!should_notify(state_.load(std::memory_order_seq_cst)) || sleepers_.empty()) return -1;
+        state_.fetch_add((1u << 16) + 1u, std::memory_order_seq_cst);
+        std::size_t id = sleepers_.back();
+        sleepers_.pop_back();
+        return static_cast<std::ptrdiff_t>(id);
+    }
+
+    /// After a park returned: true if the worker was woken through worker_to_notify (it is
+    /// then a searcher); otherwise it takes itself off the sleeper list as a non-searcher.
+    bool from_parked(std::size_t id) {
+        std::lock_guard lk(m_);
+        for (std::size_t i = 0; i < sleepers_.size(); ++i) {
+            if (sleepers_[i] == id) {
+                sleepers_[i] = sleepers_.back();
+                sleepers_.pop_back();
+                state_.fetch_add(1u << 16, std::memory_order_seq_cst);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    std::uint32_t unparked() const noexcept { return state_.load(std::memory_order_seq_cst) >> 16; }
+
+private:
+    static std::uint32_t searching(std::uint32_t s) noexcept { return s & 0xffffu; }
+    bool should_notify(std::uint32_t s) const noexcept { return searching(s) == 0 && (s >> 16) < n_; }
+
+    std::uint32_t n_;
+    std::atomic<std::uint32_t> state_;
+    std::mutex m_;
+    std::vector<std::size_t> sleepers_;
+};
+
+struct worker {
+    mt_core* core = nullptr;
+    std::size_t id = 0;
+    local_queue queue;
+    task_header* lifo = nullptr;
+    task_header* current = nullptr;  // the task being polled
+    bool searching = false;
+    bool parking = false;  // inside park: wakes from here must go through the injection queue
+    std::uint32_t tick = 0;
+    std::uint64_t rng = 0;
+    worker_parker parker;
+    std::thread thread;
+    // Metrics: written by this worker only, read relaxed by snapshots.
+    std::atomic<std::uint64_t> polls{0};
+    std::atomic<std::uint64_t> steals{0};
+    std::atomic<std::uint64_t> stolen{0};
+    std::atomic<std::uint64_t> parks{0};
+    std::atomic<std::uint64_t> budget_yields{0};
+    std::atomic<std::uint64_t> spawned{0};
+};
+
+class mt_core final : public af::detail::scheduler {
+public:
+    mt_core(const config& c, runtime_context ctx)
+        : cfg_(c), ctx_(ctx), driver_(ctx.time), idle_(c.workers), workers_(c.workers) {
+        for (std::size_t i = 0; i < workers_.size(); ++i) {
+            workers_[i] = std::make_unique<worker>();
+            workers_[i]->core = this;
+            workers_[i]->id = i;
+            workers_[i]->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+        }
+    }
+
+    void start() {
+        for (auto& w : workers_) {
+            worker* wp = w.get();
+            wp->thread = start_thread(cfg_, [this, wp] { run_worker(*wp); });
+        }
+    }
+
+    driver& get_driver() noexcept { return driver_; }
+
+    void schedule(task_header* t) noexcept override {
+        worker* w = current_worker;
+        if (w != nullptr && w->core == this && !w->parking) {
+            if (t == w->current) {
+                push_local(*w, t);  // a yield: to the back
+                notify_one();
+                return;
+            }
+            task_header* prev = std::exchange(w->lifo, t);
+            if (prev != nullptr) {
+                push_local(*w, prev);
+                notify_one();
+            }
+            return;
+        }
+        if (!inject_.push(t)) {
+            t->release();
+            return;
+        }
+        notify_one();
+    }
+
+    void adopt(task_header* t) noexcept override {
+        if (!owned_.push(t)) {
+            t->release();
+            t->shut_down();
+            return;
+        }
+        worker* w = current_worker;
+        if (w != nullptr && w->core == this && !w->parking) {
+            // Relaxed: metrics.
+            w->spawned.fetch_add(1, std::memory_order_relaxed);
+            push_local(*w, t);
+        } else {
+            remote_spawned_.fetch_add(1, std::memory_order_relaxed);  // Relaxed: metrics
+            if (!inject_.push(t)) {
+                t->release();
+                return;  // closed meanwhile: shutdown's drain of owned_ cancels it
+            }
+        }
+        notify_one();
+    }
+
+    void disown(task_header* t) noexcept override { owned_.remove(t); }
+
+    bool is_worker_thread() const noexcept {
+        return current_worker != nullptr && current_worker->core == this;
+    }
+
+    void shutdown() {
+        if (is_worker_thread()) {
+            std::fputs("af: runtime shut down from one of its own tasks; shut it down from the thread that owns it\n",
+                       stderr);
+            std::abort();
+        }
+        // Release: workers that see the flag also see everything before it.
+        closed_.store(true, std::memory_order_release);
+        for (auto& w : workers_) w->parker.unpark(driver_);
+        for (auto& w : workers_) {
+            if (w->thread.joinable()) w->thread.join();
+        }
+        for (task_header* t : inject_.close()) t->release();
+        for (auto& w : workers_) {
+            if (w->lifo) std::exchange(w->lifo, nullptr)->release();
+            while (task_header* t = w->queue.pop()) t->release();
+        }
+        owned_.close_and_drain([](task_header* t) { t->shut_down(); });
+    }
+
+    void add_metrics(runtime_metrics& m) const {
+        // Relaxed loads: see metrics.hpp.
+        m.workers = workers_.size();
+        m.tasks_alive = owned_.size();
+        m.global_queue_depth = inject_.size();
+        m.tasks_spawned = remote_spawned_.load(std::memory_order_relaxed);
+        for (const auto& w : workers_) {
+            m.local_queue_depths.push_back(w->queue.size());
+            m.polls += w->polls.load(std::memory_order_relaxed);
+            m.steals += w->steals.load(std::memory_order_relaxed);
+            m.stolen_tasks += w->stolen.load(std::memory_order_relaxed);
+            m.parks += w->parks.load(std::memory_order_relaxed);
+            m.budget_yields += w->budget_yields.load(std::memory_order_relaxed);
+            m.tasks_spawned += w->spawned.load(std::memory_order_relaxed);
+        }
+    }
+
+    void dump(std::vector<task_dump>& out) {
+        owned_.for_each([&](task_header* t) { dump_task(t, out); });
+    }
+
+private:
+    void push_local(worker& w, task_header* t) noexcept {
+        if (w.queue.push_back(t)) return;
+        // Full: move the older half and `t` to the injection queue in one lock.
+        task_header* batch[local_queue::capacity / 2 + 1];
+        std::uint32_t n = w.queue.pop_half(batch);
+        batch[n++] = t;
+        if (!inject_.push_batch(batch, n)) {
+            for (std::uint32_t i = 0; i < n; ++i) batch[i]->release();
+        }
+    }
+
+    void notify_one() noexcept {
+        std::ptrdiff_t id = idle_.worker_to_notify();
+        if (id >= 0) workers_[static_cast<std::size_t>(id)]->parker.unpark(driver_);
+    }
+
+    bool closed() const noexcept { return closed_.load(std::memory_order_acquire); }  // Acquire: see shutdown
+
+    void run_worker(worker& w) {
+        current_worker = &w;
+        context_scope scope(ctx_);
+        while (!closed()) {
+            ++w.tick;
+            if (w.tick % cfg_.event_interval == 0) driver_.poll_timers();
+            if (task_header* t = next_task(w)) {
+                run_task(w, t);
+                continue;
+            }
+            if (task_header* t = steal(w)) {
+                run_task(w, t);
+                continue;
+            }
+            park(w);
+        }
+        current_worker = nullptr;
+    }
+
+    task_header* next_task(worker& w) {
+        if (w.tick % cfg_.global_interval == 0) {
+            if (task_header* t = inject_.pop()) return t;
+        }
+        if (w.lifo != nullptr) return std::exchange(w.lifo, nullptr);
+        if (task_header* t = w.queue.pop()) return t;
+        return take_from_inject(w);
+    }
+
+    // Takes a fair share of the injection queue: one to run now, more into the local queue.
+    task_header* take_from_inject(worker& w) {
+        if (inject_.empty_hint()) return nullptr;
+        std::size_t want = inject_.size() / workers_.size() + 1;
+        if (want > local_queue::capacity / 2) want = local_queue::capacity / 2;
+        task_header* batch[local_queue::capacity / 2];
+        std::size_t n = inject_.pop_batch(batch, want);
+        if (n == 0) return nullptr;
+        for (std::size_t i = 1; i < n; ++i) push_local(w, batch[i]);
+        return batch[0];
+    }
+
+    task_header* steal(worker& w) {
+        if (!w.searching) {
+            if (!idle_.to_searching()) return nullptr;
+            w.searching = true;
+        }
+        std::size_t n = workers_.size();
+        std::size_t start = static_cast<std::size_t>(next_rand(w) % n);
+        task_header* batch[local_queue::capacity / 2];
+        for (std::size_t i = 0; i < n; ++i) {
+            worker& victim = *workers_[(start + i) % n];
+            if (&victim == &w) continue;
+            std::uint32_t got = victim.queue.steal_half(batch);
+            if (got == 0) continue;
+            // Relaxed: metrics.
+            w.steals.fetch_add(1, std::memory_order_relaxed);
+            w.stolen.fetch_add(got, std::memory_order_relaxed);
+            for (std::uint32_t k = 1; k < got; ++k) w.queue.push_back(batch[k]);  // ours is empty
+            return batch[0];
+        }
+        return take_from_inject(w);
+    }
+
+    void run_task(worker& w, task_header* t) {
+        if (w.searching) {
+            w.searching = false;
+            // The last searcher found work: there may be more, so wake another worker.
+            if (idle_.from_searching()) notify_one();
+        }
+        coop::budget_scope budget(cfg_.budget);
+        for (int lifo_runs = 0;; ++lifo_runs) {
+            w.current = t;
+            t->run();
+            w.current = nullptr;
+            // Relaxed: metrics.
+            w.polls.fetch_add(1, std::memory_order_relaxed);
+            if (!coop::has_budget_remaining()) {
+                w.budget_yields.fetch_add(1, std::memory_order_relaxed);
+                break;
+            }
+            if (w.lifo == nullptr) break;
+            if (lifo_runs == 2) {
+                // Enough LIFO turns: queue it so it can be stolen, and let others run.
+                push_local(w, std::exchange(w.lifo, nullptr));
+                notify_one();
+                break;
+            }
+            t = std::exchange(w.lifo, nullptr);
+        }
+    }
+
+    bool work_pending() const noexcept {
+        if (!inject_.empty_hint()) return true;
+        for (const auto& w : workers_) {
+            if (w->queue.size() > 0) return true;
+        }
+        return false;
+    }
+
+    void park(worker& w) {
+        bool was_searching = std::exchange(w.searching, false);
+        if (idle_.to_parked(w.id, was_searching) && work_pending()) notify_one();
+        if (closed()) {
+            idle_.from_parked(w.id);
+            return;
+        }
+        // Relaxed: metrics.
+        w.parks.fetch_add(1, std::memory_order_relaxed);
+        w.parking = true;
+        w.parker.park(driver_lock_, driver_, false);
+        w.parking = false;
+        if (idle_.from_parked(w.id)) w.searching = true;  // woken for work: search for it
+    }
+
+    static std::uint64_t next_rand(worker& w) noexcept {
+        // xorshift64: enough to spread the first steal victim.
+        std::uint64_t x = w.rng;
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        return w.rng = x;
+    }
+
+    config cfg_;
+    runtime_context ctx_;
+    driver driver_;
+    std::mutex driver_lock_;  // held by the worker that parks on the driver
+    idle idle_;
+    inject_queue inject_;
+    owned_tasks owned_;
+    std::vector<std::unique_ptr<worker>> workers_;
+    std::atomic<bool> closed_{false};
+    std::atomic<std::uint64_t> remote_spawned_{0};
+};
+
+// The multi_thread runtime: the workers, plus block_on on the caller's thread.
+class multi_thread_runtime final : public runtime_core {
+public:
+    explicit multi_thread_runtime(config c) : cfg_(std::move(c)), services_(cfg_, this) {
+        core_ = new mt_core(cfg_, services_.context(this));
+        core_->start();
+    }
+    ~multi_thread_runtime() override { core_->release(); }
+
+    af::detail::scheduler& spawn_target() noexcept override { return *core_; }
+    af::detail::scheduler* local_target() noexcept override { return nullptr; }
+
+    void drive(void* f, bool (*poll)(void*, context&) noexcept) override {
+        if (core_->is_worker_thread()) {
+            std::fputs("af: block_on called from inside a runtime's task; a worker cannot wait for itself\n", stderr);
+            std::abort();
+        }
+        context_scope scope(services_.context(this));
+        block_on_caller(f, poll, cfg_.budget);
+    }
+
+    void shutdown(std::chrono::nanoseconds timeout) noexcept override {
+        std::lock_guard lk(shutdown_m_);
+        if (closed_) return;
+        closed_ = true;
+        context_scope scope(services_.context(this));
+        core_->shutdown();
+        services_.shutdown(timeout);
+    }
+
+    runtime_metrics metrics() const override {
+        runtime_metrics m;
+        core_->add_metrics(m);
+        fill_common_metrics(m, services_.time.get(), services_.blocking.get());
+        return m;
+    }
+
+    std::vector<task_dump> dump() override {
+        std::vector<task_dump> out;
+        core_->dump(out);
+        return out;
+    }
+
+private:
+    config cfg_;
+    services services_;
+    mt_core* core_;
+    std::mutex shutdown_m_;
+    bool closed_ = false;
+};
+
+}  // namespace
+
+runtime_core* make_multi_thread(config c) { return new multi_thread_runtime(std::move(c)); }
+
+}  // namespace af::rt::detail

@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: MIT
+// The runtime's shared parts: builder, runtime and handle, the driver, services (time and
+// blocking pool), thread start-up, metrics and task dumps.
+#include "af/rt/runtime.hpp"
+
+#include <cstdio>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "af/core/coop.hpp"
+#include "af/executor/block_on.hpp"
+#include "af/rt/detail/blocking_pool.hpp"
+#include "af/rt/detail/thread_config.hpp"
+#include "af/rt/spawn.hpp"
+#include "af/time/detail/driver.hpp"
+#include "current_thread.hpp"
+#include "internal.hpp"
+
+namespace af::rt::detail {
+
+// --- driver ---------------------------------------------------------------------------------
+
+driver::driver(af::time::detail::time_driver* time) noexcept : time_(time) {
+    if (time_ != nullptr) {
+        time_->set_on_earlier_deadline([](void* self) { static_cast<driver*>(self)->unpark(); }, this);
+    }
+}
+
+void driver::unpark() noexcept {
+    {
+        std::lock_guard lk(m_);
+        notified_ = true;
+    }
+    cv_.notify_one();
+}
+
+void driver::poll_timers() {
+    if (time_ == nullptr) return;
+    std::optional<af::time::instant> d = time_->next_deadline();
+    if (d && *d <= time_->now()) time_->fire_due();
+}
+
+void driver::park(bool may_auto_advance) {
+    if (time_ != nullptr && time_->is_paused()) {
+        std::optional<af::time::instant> d = time_->next_deadline();
+        if (may_auto_advance && d) {
+            {
+                std::lock_guard lk(m_);
+                if (notified_) {  // new work arrived: do not move the clock under it
+                    notified_ = false;
+                    return;
+                }
+            }
+            af::time::instant now = time_->now();
+            time_->advance(d->duration_since(now));  // fires the timers now due
+            return;
+        }
+        std::unique_lock lk(m_);
+        cv_.wait(lk, [&] { return notified_; });
+        notified_ = false;
+        return;
+    }
+    {
+        std::unique_lock lk(m_);
+        std::optional<af::time::instant> d = time_ != nullptr ? time_->next_deadline() : std::nullopt;
+        if (d) {
+            cv_.wait_until(lk, d->time_point(), [&] { return notified_; });
+        } else {
+            cv_.wait(lk, [&] { return notified_; });
+        }
+        notified_ = false;
+    }
+    if (time_ != nullptr) time_->fire_due();
+}
+
+// --- services --------------------------------------------------------------------------------
+
+services::services(const config& c, runtime_core* rt) {
+    if (c.time) {
+        time = std::make_unique<af::time::detail::time_driver>();
+        if (c.start_paused) time->pause();
+    }
+    thread_config tc{c.thread_name, c.on_start, c.on_stop};
+    blocking = std::make_unique<blocking_pool>(c.max_blocking, c.keep_alive, std::move(tc),
+                                               runtime_context{rt, time.get(), nullptr});
+}
+
+services::~services() = default;
+
+void services::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    try {
+        blocking->shutdown(timeout);
+    } catch (...) {
+        // shutdown only throws when called from a pool thread, which the runtime rules out.
+    }
+}
+
+bool blocking_busy(const blocking_pool* p) noexcept { return p != nullptr && p->in_flight() > 0; }
+
+void fill_common_metrics(runtime_metrics& m, af::time::detail::time_driver* time, blocking_pool* blocking) {
+    if (time != nullptr) m.timers_pending = time->pending();
+    if (blocking != nullptr) {
+        m.blocking_threads = blocking->threads();
+        m.blocking_idle_threads = blocking->idle_threads();
+        m.blocking_queue_depth = blocking->queued();
+    }
+}
+
+std::thread start_thread(const config& c, std::function<void()> body) {
+    return std::thread([name = c.thread_name, on_start = c.on_start, on_stop = c.on_stop, body = std::move(body)] {
+        apply_thread_name(name);
+        if (on_start) on_start();
+        body();
+        if (on_stop) on_stop();
+    });
+}
+
+void block_on_caller(void* f, bool (*poll)(void*, context&) noexcept, int budget) {
+    af::detail::block_on_nesting nesting;
+    waker w = af::detail::current_thread_waker();
+    context cx(w);
+    for (;;) {
+        {
+            coop::budget_scope b(budget);
+            if (poll(f, cx)) return;
+        }
+        af::detail::park_current_thread();
+    }
+}
+
+// --- dumps ----------------------------------------------------------------------------------
+
+void dump_task(task_header* t, std::vector<task_dump>& out) {
+    task_dump d;
+    d.id = t;
+    unsigned s = t->state_bits();
+    if (s & task_header::complete) return;  // finishing: no longer interesting
+    if (s & task_header::running) {
+        d.state = task_dump::task_state::running;
+    } else if (s & task_header::scheduled) {
+        d.state = task_dump::task_state::scheduled;
+    } else {
+        d.state = task_dump::task_state::idle;
+    }
+    out.push_back(std::move(d));
+}
+
+runtime_core& require_runtime(const char* what) {
+    runtime_core* rt = current().rt;
+    if (rt == nullptr) throw std::logic_error(std::string(what) + " called outside an af runtime");
+    return *rt;
+}
+
+af::detail::scheduler& require_local_scheduler() {
+    runtime_core& rt = require_runtime("af::rt::spawn_local");
+    af::detail::scheduler* s = rt.local_target();
+    if (s == nullptr) {
+        throw std::logic_error(
+            "af::rt::spawn_local needs a current_thread or thread_per_core runtime, called from its own thread");
+    }
+    return *s;
+}
+
+}  // namespace af::rt::detail
+
+namespace af::rt {
+
+runtime builder::build() const {
+    detail::config c;
+    c.kind = flavor_;
+    if (workers_set_ && workers_ == 0) throw std::invalid_argument("af::rt::builder: worker_threads must be at least 1");
+    c.workers = workers_set_ ? workers_ : std::max(1u, std::thread::hardware_concurrency());
+    if (workers_ > 0xfffe) throw std::invalid_argument("af::rt::builder: worker_threads must be below 65535");
+    if (max_blocking_ == 0) throw std::invalid_argument("af::rt::builder: max_blocking_threads must be at least 1");
+    if (seed_ && flavor_ != flavor::current_thread) {
+        throw std::invalid_argument("af::rt::builder: rng_seed needs the current_thread flavor");
+    }
+    if (start_paused_ && !time_) throw std::invalid_argument("af::rt::builder: start_paused needs enable_time");
+    if (budget_ <= 0) throw std::invalid_argument("af::rt::builder: task_budget must be positive");
+    c.max_blocking = max_blocking_;
+    c.keep_alive = keep_alive_;
+    c.time = time_;
+    c.io = io_;
+    c.start_paused = start_paused_;
+    c.thread_name = thread_name_;
+    c.on_start = on_start_;
+    c.on_stop = on_stop_;
+    c.seed = seed_;
+    c.budget = budget_;
+    switch (flavor_) {
+    case flavor::current_thread: return runtime(detail::make_current_thread(std::move(c)));
+    case flavor::multi_thread: return runtime(detail::make_multi_thread(std::move(c)));
+    case flavor::thread_per_core: return runtime(detail::make_thread_per_core(std::move(c)));
+    }
+    throw std::invalid_argument("af::rt::builder: unknown flavor");
+}
+
+void runtime::close() noexcept {
+    if (core_ == nullptr) return;
+    core_->shutdown(std::chrono::nanoseconds::max());
+    std::exchange(core_, nullptr)->release();
+}
+
+void runtime::shutdown_timeout(std::chrono::nanoseconds d) noexcept {
+    if (core_ == nullptr) return;
+    core_->shutdown(d);
+    std::exchange(core_, nullptr)->release();
+}
+
+handle handle::current() { return handle(&detail::require_runtime("af::rt::handle::current")); }
+
+runtime_metrics metrics() { return detail::require_runtime("af::rt::metrics").metrics(); }
+
+std::vector<task_dump> dump_tasks() { return detail::require_runtime("af::rt::dump_tasks").dump(); }
+
+std::string to_string(const task_dump& t) {
+    std::ostringstream o;
+    o << "task " << t.id << ' ';
+    switch (t.state) {
+    case task_dump::task_state::idle: o << "idle"; break;
+    case task_dump::task_state::scheduled: o << "scheduled"; break;
+    case task_dump::task_state::running: o << "running"; break;
+    }
+    o << '\n';
+    for (const await_site& a : t.chain) {
+        o << "  at " << a.file << ':' << a.line;
+        if (!a.function.empty()) o << " in " << a.function;
+        o << '\n';
+    }
+    if (!t.leaf.empty()) o << "  waiting on " << t.leaf << '\n';
+    return o.str();
+}
+
+}  // namespace af::rt
