@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: MIT
+#include "af/time/clock.hpp"
+
+#include <stdexcept>  // std::logic_error
+#include <string>     // the error text
+
+#include "af/rt/detail/context.hpp"
+#include "af/time/detail/driver.hpp"
+
+namespace af::time {
+
+namespace {
+detail::time_driver& driver_for(const char* what) {
+    auto* d = af::rt::detail::current().time;
+    if (!d) throw std::logic_error(std::string(what) + " needs a runtime with time enabled");
+    return *d;
+}
+}  // namespace
+
+void pause() { driver_for("af::time::pause").pause(); }
+void resume() { driver_for("af::time::resume").resume(); }
+
+af::poll<void> advance_future::poll(context& cx) {
+    if (advanced_) return {};
+    driver_for("af::time::advance").advance(d_);
+    advanced_ = true;
+    cx.waker().wake_by_ref();
+    return pending;
+}
+
+}  // namespace af::time
