@@ -65,7 +65,11 @@ void driver::park(bool may_auto_advance) {
         std::unique_lock lk(m_);
         std::optional<af::time::instant> d = time_ != nullptr ? time_->next_deadline() : std::nullopt;
         if (d) {
-            cv_.wait_until(lk, d->time_point(), [&] { return notified_; });
+            // Wait for the distance on the driver's clock, not until its instant: after a
+            // pause/resume the driver's clock is offset from steady_clock. Capped so that a
+            // far deadline cannot overflow the wait.
+            const std::chrono::nanoseconds left = d->duration_since(time_->now());
+            cv_.wait_for(lk, left < std::chrono::hours(24) ? left : std::chrono::hours(24), [&] { return notified_; });
         } else {
             cv_.wait(lk, [&] { return notified_; });
         }

@@ -9,6 +9,7 @@
 
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
+#include "af/rt/runtime.hpp"
 #include "af/future/join.hpp"
 #include "af/test/wake_counter.hpp"
 #include "af/time/instant.hpp"
@@ -87,4 +88,25 @@ TEST(clock, tasks_sleep_in_order_on_a_paused_clock_under_block_on) {
     EXPECT_EQ(log, (std::vector<int>{1, 0, 2, 0}));
     EXPECT_EQ(instant::now(), start + 30ms);
     EXPECT_EQ(t.drv.pending(), 0u);
+}
+
+// With the runtime: a paused clock jumps to each deadline exactly when every task is idle, and
+// after resume() the clock runs from where it stood, with timers still on time.
+TEST(clock, a_paused_runtime_auto_advances_to_exact_deadlines_and_resumes_on_time) {
+    af::rt::runtime rt = af::rt::builder().current_thread().enable_time().start_paused().build();
+    const auto wall = std::chrono::steady_clock::now();
+    rt.block_on([]() -> af::task<> {
+        const instant start = instant::now();
+        co_await af::time::sleep(1h);
+        EXPECT_EQ(instant::now() - start, 1h);
+        co_await af::time::sleep(1500ms);
+        EXPECT_EQ(instant::now() - start, 1h + 1500ms);
+        af::time::resume();
+        const instant before = instant::now();
+        const auto wall_before = std::chrono::steady_clock::now();
+        co_await af::time::sleep(20ms);
+        EXPECT_GE(instant::now() - before, 20ms);
+        EXPECT_LT(std::chrono::steady_clock::now() - wall_before, 2s);  // not an hour late
+    }());
+    EXPECT_LT(std::chrono::steady_clock::now() - wall, 3s);
 }

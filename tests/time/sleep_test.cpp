@@ -12,6 +12,8 @@
 #include <vector>
 
 #include "af/core/coop.hpp"
+#include "af/rt/runtime.hpp"
+#include "af/rt/spawn.hpp"
 #include "af/test/wake_counter.hpp"
 #include "time/support.hpp"
 
@@ -180,4 +182,27 @@ TEST(sleep, a_million_pending_sleeps_register_and_cancel_cheaply) {
     const double can = std::chrono::duration<double, std::nano>(t2 - t1).count() / double(n);
     std::printf("[ timers   ] %zu sleeps, %zu bytes each (%.1f MB), insert %.1f ns, cancel %.1f ns\n", n,
                 sizeof(af::time::sleep_future), double(n * sizeof(af::time::sleep_future)) / 1e6, ins, can);
+}
+
+// On the multi-thread runtime with the real clock: many tasks sleep, possibly on other workers
+// than the one that fires them; none wakes early, and every timer is gone at the end.
+TEST(sleep, on_a_multi_thread_runtime_many_sleepers_wake_on_time) {
+    af::rt::runtime rt = af::rt::builder().multi_thread().worker_threads(2).enable_time().build();
+    std::atomic<int> early{0}, done{0};
+    rt.block_on([&]() -> af::task<> {
+        std::vector<af::join_handle<void>> hs;
+        for (int i = 0; i < 200; ++i) {
+            hs.push_back(af::rt::spawn([](int i, std::atomic<int>& early, std::atomic<int>& done) -> af::task<> {
+                const auto d = std::chrono::milliseconds(i % 20);
+                const auto start = af::time::instant::now();
+                co_await af::time::sleep(d);
+                if (start.elapsed() < d) early.fetch_add(1);
+                done.fetch_add(1);
+            }(i, early, done)));
+        }
+        for (auto& h : hs) co_await std::move(h);
+    }());
+    EXPECT_EQ(done.load(), 200);
+    EXPECT_EQ(early.load(), 0);
+    EXPECT_EQ(rt.metrics().timers_pending, 0u);
 }

@@ -50,6 +50,14 @@ af::task<> app() {
     std::vector<int> log;
     co_await af::join(sleeper(log, 1, 10ms), sleeper(log, 2, 20ms), step_by_hand(log));
     assert((log == std::vector<int>{1, 0, 2, 0}));
+
+    // 3. resume() lets the clock run again from where it stands (15 s and 20 ms ahead of where
+    //    it started): real sleeps are on time, measured on that clock.
+    af::time::resume();
+    const instant before = instant::now();
+    co_await af::time::sleep(2ms);
+    assert(instant::now() - before >= 2ms);
+    assert(std::chrono::steady_clock::now() - real_start < 5s);
 }
 
 int main() {
