@@ -50,7 +50,7 @@ void time_driver::pause() {
     if (frozen_.load(std::memory_order_relaxed) != running) return;  // relaxed: writers hold m_
     std::int64_t since = (now() - origin_).count();
     since = since <= 0 ? 0 : ((since - 1) / ns_per_tick + 1) * ns_per_tick;
-    frozen_.store(since, std::memory_order_release);  // release: publishes nothing else; symmetry
+    frozen_.store(since, std::memory_order_release);  // release: pairs with now()'s acquire, as in resume()
 }
 
 void time_driver::resume() {
