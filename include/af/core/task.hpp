@@ -20,6 +20,10 @@
 /// between polls. Frames come from a per-thread recycling allocator; give a task function
 /// `std::allocator_arg_t, Alloc` as its first parameters to use your own allocator.
 ///
+/// Diagnostics: every `co_await` records its source location in the frame (a pointer store),
+/// so that `af::rt::dump_tasks` can show where each task waits; see
+/// docs/design/0006-task-tracing.md and `AF_NO_TASK_TRACE`.
+///
 /// Pitfall: a coroutine lambda's captures live in the lambda object, not in the frame. Wrap it
 /// with `af::co_invoke` (below) when the lambda may die before the task finishes.
 #include <exception>    // std::rethrow_exception
@@ -53,9 +57,11 @@ public:
 
     bool await_ready() { return try_poll(*root_->cx); }
 
-    void await_suspend(std::coroutine_handle<> h) noexcept {
+    template <class Promise>
+    void await_suspend(std::coroutine_handle<Promise> h) noexcept {
+        h.promise().links.awaiting(nullptr);  // the innermost of the chain (see task_promise.hpp)
         root_->leaf = this;
-        root_->poll_leaf = &poll_leaf;
+        root_->leaf_ops = &ops;
         root_->resume_point = h;
     }
 
@@ -86,6 +92,12 @@ private:
         }
     }
 
+    static void trace_leaf(const void* self, trace_sink& out) {
+        trace_future(static_cast<const future_awaiter*>(self)->future_, out);
+    }
+
+    static constexpr leaf_vtable ops{&poll_leaf, &trace_leaf};
+
     F future_;
     task_root* root_;
     storage value_{};
@@ -109,12 +121,14 @@ public:
         return false;
     }
 
-    void await_suspend(std::coroutine_handle<> parent) noexcept {
+    template <class Promise>
+    void await_suspend(std::coroutine_handle<Promise> parent) noexcept {
         if (leaf_) {
             leaf_->await_suspend(parent);
             return;
         }
         auto& child = task_.promise();
+        parent.promise().links.awaiting(&child);
         child.started = true;
         child.continuation = parent;
         child.root = root_;
@@ -160,12 +174,15 @@ auto await_future(A&& a, task_root* root) {
 
 template <class Derived>
 struct task_promise_common : task_promise_base {
+    // `site` defaults to the co_await expression in the user's coroutine (GCC 12 and Clang 16;
+    // tests/core/task_trace_test.cpp checks the line).
     template <class A>
-    auto await_transform(A&& a) {
+    auto await_transform(A&& a, const void* site = AF_DETAIL_AWAIT_SITE()) {
         static_assert(future<std::remove_cvref_t<A>>,
                       "af::task can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`");
-        return await_future(std::forward<A>(a), root);
+        this->links.at(site);
+        return await_future(std::forward<A>(a), this->root);
     }
 };
 
@@ -232,7 +249,7 @@ public:
         }
         r.cx = &cx;
         if (r.leaf != nullptr) {
-            if (!r.poll_leaf(r.leaf, cx)) return pending;
+            if (!r.leaf_ops->poll(r.leaf, cx)) return pending;
             r.leaf = nullptr;
         }
         detail::run_chain(r);
@@ -251,6 +268,13 @@ public:
     /// True once the task has run to completion (its output may still be unread).
     bool is_done() const noexcept { return !h_ || h_.done(); }
     explicit operator bool() const noexcept { return static_cast<bool>(h_); }
+
+    /// For diagnostics (af/core/detail/trace.hpp): appends the chain of `co_await` sites this
+    /// task is suspended at and the future it waits on; nothing before it starts or after it
+    /// ends. Only while nobody polls the task.
+    void trace(detail::trace_sink& out) const {
+        if (h_ && !h_.done()) h_.promise().trace_chain(out);
+    }
 
     // For af's awaiters.
     promise_type& promise() const noexcept { return h_.promise(); }

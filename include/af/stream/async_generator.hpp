@@ -70,7 +70,7 @@ public:
         }
         r.cx = &cx;
         if (r.leaf != nullptr) {
-            if (!r.poll_leaf(r.leaf, cx)) return pending;
+            if (!r.leaf_ops->poll(r.leaf, cx)) return pending;
             r.leaf = nullptr;
         }
         p.item = nullptr;
@@ -91,6 +91,13 @@ public:
 
     /// True once the body has returned (or thrown) and the end was reported.
     bool is_done() const noexcept { return !h_; }
+
+    /// For diagnostics (af/core/detail/trace.hpp): appends where the body is suspended (a
+    /// `co_await`, with the chain below it, or a `co_yield`); nothing before the first poll or
+    /// after the end. Only while nobody polls the generator.
+    void trace(detail::trace_sink& out) const {
+        if (h_ && !h_.done()) h_.promise().trace_chain(out);
+    }
 
 private:
     friend promise_type;

@@ -17,23 +17,57 @@
 //
 // A leaf future is polled first inside `await_ready`: when it is ready at once, the coroutine
 // does not suspend at all.
-#include <cassert>      // contract checks in debug builds
-#include <coroutine>    // std::coroutine_handle, std::noop_coroutine
-#include <exception>    // std::exception_ptr
+//
+// Tracing (af/core/detail/trace.hpp, docs/design/0006-task-tracing.md). Each promise records
+// the source location of the `co_await` (or `co_yield`) it last reached and, while it is
+// suspended awaiting a task, that task's promise (`await_links`); the root's `leaf_ops` can also
+// name the leaf. So, whenever the chain is suspended, root promise -> child -> ... -> innermost
+// is the chain of await sites and the root's leaf is what the innermost waits on. A stale
+// `child` (the child finished and the parent ran on) is harmless: every suspension rewrites it
+// before anyone may read it (task await: the new child; leaf await or co_yield: null).
+#include <cassert>    // contract checks in debug builds
+#include <coroutine>  // std::coroutine_handle, std::noop_coroutine
+#include <exception>  // std::exception_ptr
 
 #include "af/core/context.hpp"
 #include "af/core/detail/frame_allocator.hpp"
+#include "af/core/detail/trace.hpp"
 
 namespace af::detail {
+
+// What the root knows about the leaf awaiter: one static table per leaf type, so that naming
+// the leaf costs no store beyond the one that registers the awaiter.
+struct leaf_vtable {
+    // Polls the leaf awaiter once; true when it finished (with a value or an exception).
+    bool (*poll)(void* leaf, context& cx);
+    // Appends the awaited future's trace (its type, or its own chain for a task).
+    void (*trace)(const void* leaf, trace_sink& out);
+};
 
 struct task_root {
     context* cx = nullptr;
     std::coroutine_handle<> resume_point;
     bool transfer = false;  // set when a coroutine suspended only to let resume_point run next
     void* leaf = nullptr;
-    // Polls the leaf awaiter once; true when it finished (with a value or an exception).
-    bool (*poll_leaf)(void* leaf, context& cx) = nullptr;
+    const leaf_vtable* leaf_ops = nullptr;
 };
+
+struct task_promise_base;
+
+#ifndef AF_NO_TASK_TRACE
+// 16 bytes per frame; see "Tracing" above.
+struct await_links {
+    const void* site = nullptr;                // the last co_await / co_yield reached
+    const task_promise_base* child = nullptr;  // the task awaited, while suspended on one
+    void at(const void* s) noexcept { site = s; }
+    void awaiting(const task_promise_base* c) noexcept { child = c; }
+};
+#else
+struct await_links {
+    void at(const void*) noexcept {}
+    void awaiting(const task_promise_base*) noexcept {}
+};
+#endif
 
 // Resumes the chain from `r.resume_point` until a coroutine waits on a leaf or the root ends.
 inline void run_chain(task_root& r) {
@@ -49,6 +83,19 @@ struct task_promise_base : frame_allocation {
     std::coroutine_handle<> continuation;
     std::exception_ptr exception;
     bool started = false;
+    [[no_unique_address]] await_links links;
+
+    // Appends this coroutine's await chain and the leaf it waits on. Only while the chain is
+    // suspended and nobody polls it.
+    void trace_chain(trace_sink& out) const {
+        if (!started) return;
+#ifndef AF_NO_TASK_TRACE
+        for (const task_promise_base* p = this; p != nullptr; p = p->links.child) {
+            out.on_frame(to_await_point(p->links.site));
+        }
+#endif
+        if (root->leaf != nullptr) root->leaf_ops->trace(root->leaf, out);
+    }
 
     std::suspend_always initial_suspend() const noexcept { return {}; }
 

@@ -84,6 +84,7 @@
 
 #include "af/core/atomic_waker.hpp"
 #include "af/core/detail/frame_allocator.hpp"
+#include "af/core/detail/trace.hpp"
 #include "af/core/future.hpp"
 
 namespace af::detail {
@@ -141,6 +142,9 @@ struct task_vtable {
     void* (*slot)(task_header* t) noexcept;
     // Deletes the whole object.
     void (*destroy)(task_header* t) noexcept;
+    // Appends what the future waits on (af/core/detail/trace.hpp); nothing once it is gone.
+    // Only while no thread polls, cancels or completes the task.
+    void (*trace)(const task_header* t, trace_sink& out);
 };
 
 class task_header {
@@ -197,6 +201,13 @@ public:
         return r;
     }
     atomic_waker& join_waker() noexcept { return join_waker_; }
+
+    // --- diagnostics (af::rt::dump_tasks) ---
+    /// Appends the chain of await sites the future is suspended at and the leaf it waits on
+    /// (af/core/detail/trace.hpp); nothing once the future is gone. The caller guarantees that
+    /// no thread polls, cancels or completes the task meanwhile, and that it has acquired the
+    /// state word after the last poll released it (so the frames it reads are up to date).
+    void trace(trace_sink& out) const { vtable_->trace(this, out); }
 
     // For tests and diagnostics.
     unsigned state_bits() const noexcept { return state_.load(std::memory_order_acquire); }
@@ -294,6 +305,7 @@ public:
 
 private:
     F& future() noexcept { return *std::launder(reinterpret_cast<F*>(storage_)); }
+    const F& future() const noexcept { return *std::launder(reinterpret_cast<const F*>(storage_)); }
 
     static bool poll_future(task_header* t, context& cx) noexcept {
         auto* self = static_cast<spawned_task*>(t);
@@ -322,8 +334,12 @@ private:
     }
     static void* slot_of(task_header* t) noexcept { return static_cast<spawned_task*>(t)->storage_; }
     static void destroy(task_header* t) noexcept { delete static_cast<spawned_task*>(t); }
+    static void trace_of(const task_header* t, trace_sink& out) {
+        auto* self = static_cast<const spawned_task*>(t);
+        if (self->stage_ == stage::future) trace_future(self->future(), out);
+    }
 
-    static constexpr task_vtable vtable{&poll_future, &drop_future, &slot_of, &destroy};
+    static constexpr task_vtable vtable{&poll_future, &drop_future, &slot_of, &destroy, &trace_of};
 
     using stored = std::conditional_t<std::is_void_v<output>, std::byte, output>;
     alignas(F) alignas(stored) alignas(std::exception_ptr)

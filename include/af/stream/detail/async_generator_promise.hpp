@@ -34,9 +34,15 @@ public:
 
     // The item stays where it is (the rvalue lives until the end of the co_yield expression,
     // which spans the suspension); poll_next moves it out.
-    auto yield_value(T&& v) noexcept { return yield_awaiter{this, std::addressof(v)}; }
+    auto yield_value(T&& v, const void* site = AF_DETAIL_AWAIT_SITE()) noexcept {
+        links.at(site);
+        return yield_awaiter{this, std::addressof(v)};
+    }
 
-    auto yield_value(const T& v) requires std::is_copy_constructible_v<T> {
+    auto yield_value(const T& v, const void* site = AF_DETAIL_AWAIT_SITE())
+        requires std::is_copy_constructible_v<T>
+    {
+        links.at(site);
         struct copy_awaiter {
             T copy;
             async_generator_promise* p;
@@ -48,10 +54,11 @@ public:
     }
 
     template <class A>
-    auto await_transform(A&& a) {
+    auto await_transform(A&& a, const void* site = AF_DETAIL_AWAIT_SITE()) {
         static_assert(future<std::remove_cvref_t<A>>,
                       "af::async_generator can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`; to read a stream, co_await af::next(s)");
+        links.at(site);
         return await_future(std::forward<A>(a), root);
     }
 
@@ -68,6 +75,7 @@ private:
 
     void suspend_with(T* value, std::coroutine_handle<> h) noexcept {
         item = value;
+        links.awaiting(nullptr);  // a co_yield ends the trace chain (see task_promise.hpp)
         root->resume_point = h;  // the next poll_next resumes right after this co_yield
     }
 };
