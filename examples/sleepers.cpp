@@ -52,6 +52,6 @@ int main(int argc, char** argv) {
                                 : af::rt::builder().multi_thread().enable_all().build();
     int rc = rt.block_on(demo());
     auto took = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - wall);
-    std::fprintf(stderr, "wall time: %lld ms%s\n", static_cast<long long>(took.count()), paused ? " (paused clock)" : "");
+    std::printf("wall time: %lld ms%s\n", static_cast<long long>(took.count()), paused ? " (paused clock)" : "");
     return rc;
 }

@@ -119,6 +119,29 @@ void task_header::run() noexcept {
     }
 }
 
+bool task_header::try_lock_for_inspection() noexcept {
+    unsigned s = state_.load(std::memory_order_relaxed);
+    if (s & (scheduled | running | complete)) return false;
+    // Acquire: as a worker pop, so the last poll's writes to the frames are visible.
+    return state_.compare_exchange_strong(s, s | running, std::memory_order_acquire, std::memory_order_relaxed);
+}
+
+void task_header::unlock_after_inspection() noexcept {
+    unsigned s = state_.load(std::memory_order_relaxed);
+    unsigned next;
+    for (;;) {
+        // A wake (notified) or an abort during the inspection: queue the task so that a worker
+        // polls or cancels it; otherwise back to idle.
+        next = (s & (notified | aborting)) ? ((s & ~(running | notified)) | scheduled) : (s & ~running);
+        // AcqRel: as the end of a poll.
+        if (state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed)) break;
+    }
+    if (next & scheduled) {
+        retain();  // the run reference the queue takes
+        scheduler_->schedule(this);
+    }
+}
+
 void task_header::finish(bool cancel) noexcept {
     if (cancel) vtable_->drop_future(this);
     unsigned s = state_.load(std::memory_order_relaxed);

@@ -151,7 +151,6 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
                 break;
             }
             run_task(t);
-            if (main != nullptr && main_woken_.load(std::memory_order_relaxed)) break;  // Relaxed: a hint; the exchange above acquires
         }
         if (ran_all || !local_.empty() || main_woken_.load(std::memory_order_relaxed)) {
             // Busy: still look at timers (and soon I/O) so a busy queue cannot starve them.

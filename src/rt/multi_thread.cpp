@@ -65,8 +65,11 @@ public:
             return;
         }
         std::unique_lock lk(m_);
-        state_ = parked_cv;
-        cv_.wait(lk, [&] { return state_ == notified; });
+        // Re-check under this lock: an unpark since the check above must not be overwritten.
+        if (state_ != notified) {
+            state_ = parked_cv;
+            cv_.wait(lk, [&] { return state_ == notified; });
+        }
         state_ = empty;
     }
 

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "af/core/coop.hpp"
+#include "af/core/detail/task_trace.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/rt/detail/blocking_pool.hpp"
 #include "af/rt/detail/thread_config.hpp"
@@ -135,6 +136,17 @@ void block_on_caller(void* f, bool (*poll)(void*, context&) noexcept, int budget
 
 // --- dumps ----------------------------------------------------------------------------------
 
+// GCC names a coroutine's body after its frame type ("void ns::f(ns::f(int)::_Z...Frame*)");
+// the text before the first '(' and after the return type is the name users wrote.
+static std::string short_function_name(const char* f) {
+    std::string s(f);
+    std::size_t paren = s.find('(');
+    if (paren == std::string::npos) return s;
+    std::size_t space = s.rfind(' ', paren);
+    std::size_t start = space == std::string::npos ? 0 : space + 1;
+    return s.substr(start, paren - start) + "(...)";
+}
+
 void dump_task(task_header* t, std::vector<task_dump>& out) {
     task_dump d;
     d.id = t;
@@ -146,6 +158,18 @@ void dump_task(task_header* t, std::vector<task_dump>& out) {
         d.state = task_dump::task_state::scheduled;
     } else {
         d.state = task_dump::task_state::idle;
+        if (t->try_lock_for_inspection()) {
+            af::detail::task_trace tr;
+            t->trace(tr);
+            t->unlock_after_inspection();
+            for (const af::detail::await_point& p : tr.frames) {
+                d.chain.push_back({p.file ? p.file : "?", p.line, p.function ? short_function_name(p.function) : ""});
+            }
+            d.leaf = std::string(tr.leaf);
+        } else {
+            // It was woken between the two looks: report it as queued, without frames.
+            d.state = task_dump::task_state::scheduled;
+        }
     }
     out.push_back(std::move(d));
 }

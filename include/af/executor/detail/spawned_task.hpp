@@ -209,6 +209,13 @@ public:
     /// state word after the last poll released it (so the frames it reads are up to date).
     void trace(trace_sink& out) const { vtable_->trace(this, out); }
 
+    /// Diagnostics (af::rt::dump_tasks): takes `running` from an idle task so that no worker
+    /// polls it while its frames are read. False when it is queued, running or complete.
+    bool try_lock_for_inspection() noexcept;
+    /// Gives back what try_lock_for_inspection took; a wake or abort that arrived meanwhile
+    /// queues the task, exactly as at the end of a poll.
+    void unlock_after_inspection() noexcept;
+
     // For tests and diagnostics.
     unsigned state_bits() const noexcept { return state_.load(std::memory_order_acquire); }
     std::size_t use_count() const noexcept { return refs_.load(std::memory_order_relaxed); }
