@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <sstream>
+#include <string_view>
 #include <stdexcept>
 #include <thread>
 
@@ -138,8 +139,12 @@ void block_on_caller(void* f, bool (*poll)(void*, context&) noexcept, int budget
 
 // GCC names a coroutine's body after its frame type ("void ns::f(ns::f(int)::_Z...Frame*)");
 // the text before the first '(' and after the return type is the name users wrote.
+// Clang's "(anonymous namespace)::f(int)" has a parenthesis and a space before the name: hide
+// them while looking for the parameter list.
 static std::string short_function_name(const char* f) {
     std::string s(f);
+    static constexpr std::string_view anon = "(anonymous namespace)";
+    for (std::size_t i; (i = s.find(anon)) != std::string::npos;) s.replace(i, anon.size(), "{anonymous}");
     std::size_t paren = s.find('(');
     if (paren == std::string::npos) return s;
     std::size_t space = s.rfind(' ', paren);
