@@ -45,6 +45,7 @@ struct config {
     // spawns and wakes are not starved by a busy local queue. Values as tokio uses (61, 31).
     unsigned event_interval = 61;
     unsigned global_interval = 31;
+    bool lifo = true;
 };
 
 runtime_core* make_current_thread(config c);

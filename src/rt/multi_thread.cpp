@@ -205,7 +205,7 @@ public:
     void schedule(task_header* t) noexcept override {
         worker* w = current_worker;
         if (w != nullptr && w->core == this && !w->parking) {
-            if (t == w->current) {
+            if (t == w->current || !cfg_.lifo) {
                 push_local(*w, t);  // a yield: to the back
                 notify_one();
                 return;

@@ -221,6 +221,12 @@ runtime builder::build() const {
     c.on_stop = on_stop_;
     c.seed = seed_;
     c.budget = budget_;
+    if (global_interval_ == 0 || event_interval_ == 0) {
+        throw std::invalid_argument("af::rt::builder: global_queue_interval and event_interval must be positive");
+    }
+    c.global_interval = global_interval_;
+    c.event_interval = event_interval_;
+    c.lifo = lifo_;
     switch (flavor_) {
     case flavor::current_thread: return runtime(detail::make_current_thread(std::move(c)));
     case flavor::multi_thread: return runtime(detail::make_multi_thread(std::move(c)));

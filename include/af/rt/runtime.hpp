@@ -200,6 +200,23 @@ public:
         return *this;
     }
 
+    /// multi_thread: run a task woken by the running task before the rest of the queue (the
+    /// default, good for message passing) or not. For measurements and odd workloads.
+    builder& disable_lifo_slot() noexcept {
+        lifo_ = false;
+        return *this;
+    }
+    /// How many tasks a worker runs between two looks at the global (injection) queue
+    /// (default 31), and between two looks at timers while busy (default 61).
+    builder& global_queue_interval(unsigned n) noexcept {
+        global_interval_ = n;
+        return *this;
+    }
+    builder& event_interval(unsigned n) noexcept {
+        event_interval_ = n;
+        return *this;
+    }
+
     runtime build() const;
 
 private:
@@ -222,6 +239,9 @@ private:
     std::function<void()> on_stop_;
     std::optional<std::uint64_t> seed_;
     int budget_ = 128;
+    bool lifo_ = true;
+    unsigned global_interval_ = 31;
+    unsigned event_interval_ = 61;
 };
 
 class runtime {
