@@ -33,8 +33,9 @@ struct ct_main_waker final : wakeable {
     ct_core* core;
 };
 
-ct_core::ct_core(const config& c, runtime_core* rt, af::time::detail::time_driver* time, blocking_pool* blocking)
-    : cfg_(c), ctx_{rt, time, blocking}, driver_(time), blocking_(blocking) {
+ct_core::ct_core(const config& c, runtime_core* rt, af::time::detail::time_driver* time, blocking_pool* blocking,
+                 reactor* io)
+    : cfg_(c), ctx_{rt, time, blocking, io}, driver_(time, io), blocking_(blocking) {
     if (c.seed) {
         seeded_ = true;
         rng_state_ = *c.seed;
@@ -154,7 +155,7 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
         }
         if (ran_all || !local_.empty() || main_woken_.load(std::memory_order_relaxed)) {
             // Busy: still look at timers (and soon I/O) so a busy queue cannot starve them.
-            driver_.poll_timers();
+            driver_.poll_events();
             continue;
         }
         if (drain_inject()) continue;
@@ -192,7 +193,7 @@ namespace {
 class current_thread_runtime final : public runtime_core {
 public:
     explicit current_thread_runtime(config c) : cfg_(std::move(c)), services_(cfg_, this) {
-        core_ = new ct_core(cfg_, this, services_.time.get(), services_.blocking.get());
+        core_ = new ct_core(cfg_, this, services_.time.get(), services_.blocking.get(), services_.io.get());
     }
     ~current_thread_runtime() override { core_->release(); }
 

@@ -20,7 +20,8 @@ namespace af::rt::detail {
 
 class ct_core final : public af::detail::scheduler {
 public:
-    ct_core(const config& c, runtime_core* rt, af::time::detail::time_driver* time, blocking_pool* blocking);
+    ct_core(const config& c, runtime_core* rt, af::time::detail::time_driver* time, blocking_pool* blocking,
+            reactor* io);
 
     void schedule(task_header* t) noexcept override;
     void adopt(task_header* t) noexcept override;

@@ -19,6 +19,7 @@
 
 #include "af/executor/detail/spawned_task.hpp"
 #include "af/rt/detail/context.hpp"
+#include "af/rt/detail/reactor.hpp"
 #include "af/rt/dump_tasks.hpp"
 #include "af/rt/metrics.hpp"
 #include "af/rt/runtime.hpp"
@@ -40,6 +41,7 @@ struct config {
     std::function<void()> on_stop;
     std::optional<std::uint64_t> seed;
     int budget = 128;
+    io_backend io_kind = io_backend::automatic;
     // Every `event_interval` ticks a worker checks timers (and, later, I/O) even when it has
     // tasks; every `global_interval` ticks it takes from the injection queue first, so remote
     // spawns and wakes are not starved by a busy local queue. Values as tokio uses (61, 31).
@@ -192,26 +194,31 @@ private:
     bool closed_ = false;
 };
 
-/// Parks a thread until `unpark()` or the next timer, then fires due timers. One thread at a
-/// time parks on a driver. The I/O reactor will take the place of the condition variable
-/// (epoll_wait/io_uring_enter with the same timeout, an eventfd for unpark).
+/// Parks a thread until `unpark()`, an I/O event or the next timer, then fires due timers. One
+/// thread at a time parks on a driver. With I/O enabled the reactor is where it sleeps
+/// (epoll_wait or io_uring_enter with the timer's timeout; unpark writes an eventfd);
+/// otherwise a condition variable.
 class driver {
 public:
-    explicit driver(af::time::detail::time_driver* time) noexcept;
+    driver(af::time::detail::time_driver* time, reactor* io) noexcept;
     driver(const driver&) = delete;
     driver& operator=(const driver&) = delete;
 
-    /// Sleeps until unparked or until the earliest timer is due, then fires due timers. With
-    /// a paused clock and `may_auto_advance`, does not sleep: jumps the clock to the earliest
-    /// timer instead (nothing else could make progress, or the caller would not park).
+    /// Sleeps until unparked, an I/O event, or the earliest timer, then fires due timers. With a
+    /// paused clock and `may_auto_advance`, does not sleep: if no I/O event is ready, jumps the
+    /// clock to the earliest timer instead (nothing else could make progress, or the caller
+    /// would not park).
     void park(bool may_auto_advance);
-    /// Fires due timers without sleeping.
-    void poll_timers();
+    /// Fires due timers and dispatches ready I/O events without sleeping (a busy worker's look
+    /// every `event_interval` ticks).
+    void poll_events();
     void unpark() noexcept;
     af::time::detail::time_driver* time() const noexcept { return time_; }
+    reactor* io() const noexcept { return io_; }
 
 private:
     af::time::detail::time_driver* time_;
+    reactor* io_;
     std::mutex m_;
     std::condition_variable cv_;
     bool notified_ = false;
@@ -230,6 +237,10 @@ void dump_task(task_header* t, std::vector<task_dump>& out);
 /// True while the blocking pool has queued or running jobs (false for null).
 bool blocking_busy(const blocking_pool* p) noexcept;
 
+/// A reactor of the configured kind (automatic: io_uring when the kernel allows it and it was
+/// measured faster, else epoll).
+reactor* make_reactor(io_backend kind);
+
 /// Fills the time and blocking parts of `m`.
 void fill_common_metrics(runtime_metrics& m, af::time::detail::time_driver* time, blocking_pool* blocking);
 
@@ -241,8 +252,9 @@ struct services {
     services& operator=(const services&) = delete;
 
     std::unique_ptr<af::time::detail::time_driver> time;
+    std::unique_ptr<reactor, reactor_release> io;
     std::unique_ptr<blocking_pool> blocking;
-    runtime_context context(runtime_core* rt) const noexcept { return {rt, time.get(), blocking.get()}; }
+    runtime_context context(runtime_core* rt) const noexcept { return {rt, time.get(), blocking.get(), io.get()}; }
     void shutdown(std::chrono::nanoseconds timeout) noexcept;
 };
 

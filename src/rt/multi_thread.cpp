@@ -184,7 +184,7 @@ struct worker {
 class mt_core final : public af::detail::scheduler {
 public:
     mt_core(const config& c, runtime_context ctx)
-        : cfg_(c), ctx_(ctx), driver_(ctx.time), idle_(c.workers), workers_(c.workers) {
+        : cfg_(c), ctx_(ctx), driver_(ctx.time, ctx.io), idle_(c.workers), workers_(c.workers) {
         for (std::size_t i = 0; i < workers_.size(); ++i) {
             workers_[i] = std::make_unique<worker>();
             workers_[i]->core = this;
@@ -316,7 +316,7 @@ private:
         context_scope scope(ctx_);
         while (!closed()) {
             ++w.tick;
-            if (w.tick % cfg_.event_interval == 0) driver_.poll_timers();
+            if (w.tick % cfg_.event_interval == 0) driver_.poll_events();
             if (task_header* t = next_task(w)) {
                 run_task(w, t);
                 continue;

@@ -23,13 +23,17 @@ namespace af::rt::detail {
 
 // --- driver ---------------------------------------------------------------------------------
 
-driver::driver(af::time::detail::time_driver* time) noexcept : time_(time) {
+driver::driver(af::time::detail::time_driver* time, reactor* io) noexcept : time_(time), io_(io) {
     if (time_ != nullptr) {
         time_->set_on_earlier_deadline([](void* self) { static_cast<driver*>(self)->unpark(); }, this);
     }
 }
 
 void driver::unpark() noexcept {
+    if (io_ != nullptr) {
+        io_->unpark();
+        return;
+    }
     {
         std::lock_guard lk(m_);
         notified_ = true;
@@ -37,17 +41,30 @@ void driver::unpark() noexcept {
     cv_.notify_one();
 }
 
-void driver::poll_timers() {
+void driver::poll_events() {
+    if (io_ != nullptr) io_->park(0);
     if (time_ == nullptr) return;
     std::optional<af::time::instant> d = time_->next_deadline();
     if (d && *d <= time_->now()) time_->fire_due();
 }
 
+namespace {
+// Milliseconds to wait for `d` (rounded up so we never wake just before it), -1 for none.
+int timeout_ms(std::optional<std::chrono::nanoseconds> d) {
+    if (!d) return -1;
+    if (*d <= std::chrono::nanoseconds::zero()) return 0;
+    auto ms = std::chrono::ceil<std::chrono::milliseconds>(*d).count();
+    return ms > 24 * 3600 * 1000 ? 24 * 3600 * 1000 : static_cast<int>(ms);
+}
+}  // namespace
+
 void driver::park(bool may_auto_advance) {
     if (time_ != nullptr && time_->is_paused()) {
         std::optional<af::time::instant> d = time_->next_deadline();
         if (may_auto_advance && d) {
-            {
+            // Ready I/O counts as progress: do not move the clock under it.
+            if (io_ != nullptr && io_->park(0)) return;
+            if (io_ == nullptr) {
                 std::lock_guard lk(m_);
                 if (notified_) {  // new work arrived: do not move the clock under it
                     notified_ = false;
@@ -58,26 +75,51 @@ void driver::park(bool may_auto_advance) {
             time_->advance(d->duration_since(now));  // fires the timers now due
             return;
         }
+        if (io_ != nullptr) {
+            io_->park(-1);
+            return;
+        }
         std::unique_lock lk(m_);
         cv_.wait(lk, [&] { return notified_; });
         notified_ = false;
         return;
     }
-    {
+    // The deadline is on the driver's clock, which runs at steady_clock's pace but may be
+    // offset from it (after pause/resume): wait for the distance, not until the instant.
+    std::optional<std::chrono::nanoseconds> wait;
+    if (time_ != nullptr) {
+        if (std::optional<af::time::instant> d = time_->next_deadline()) wait = d->duration_since(time_->now());
+    }
+    if (io_ != nullptr) {
+        io_->park(timeout_ms(wait));
+    } else {
         std::unique_lock lk(m_);
-        std::optional<af::time::instant> d = time_ != nullptr ? time_->next_deadline() : std::nullopt;
-        if (d) {
-            // Wait for the distance on the driver's clock, not until its instant: after a
-            // pause/resume the driver's clock is offset from steady_clock. Capped so that a
-            // far deadline cannot overflow the wait.
-            const std::chrono::nanoseconds left = d->duration_since(time_->now());
-            cv_.wait_for(lk, left < std::chrono::hours(24) ? left : std::chrono::hours(24), [&] { return notified_; });
+        if (wait) {
+            cv_.wait_for(lk, std::min<std::chrono::nanoseconds>(*wait, std::chrono::hours(24)), [&] { return notified_; });
         } else {
             cv_.wait(lk, [&] { return notified_; });
         }
         notified_ = false;
     }
     if (time_ != nullptr) time_->fire_due();
+}
+
+reactor* make_reactor(io_backend kind) {
+    switch (kind) {
+    case io_backend::epoll: return make_epoll_reactor();
+    case io_backend::io_uring: return make_uring_reactor();
+    case io_backend::automatic: return make_epoll_reactor();
+    }
+    return make_epoll_reactor();
+}
+
+reactor& require_reactor(const char* what) {
+    reactor* r = current().io;
+    if (r == nullptr) {
+        if (current().rt == nullptr) throw std::logic_error(std::string(what) + " called outside an af runtime");
+        throw std::logic_error(std::string(what) + " needs a runtime built with enable_io()");
+    }
+    return *r;
 }
 
 // --- services --------------------------------------------------------------------------------
@@ -87,9 +129,10 @@ services::services(const config& c, runtime_core* rt) {
         time = std::make_unique<af::time::detail::time_driver>();
         if (c.start_paused) time->pause();
     }
+    if (c.io) io.reset(make_reactor(c.io_kind));
     thread_config tc{c.thread_name, c.on_start, c.on_stop};
     blocking = std::make_unique<blocking_pool>(c.max_blocking, c.keep_alive, std::move(tc),
-                                               runtime_context{rt, time.get(), nullptr});
+                                               runtime_context{rt, time.get(), nullptr, io.get()});
 }
 
 services::~services() = default;
@@ -227,6 +270,7 @@ runtime builder::build() const {
     c.global_interval = global_interval_;
     c.event_interval = event_interval_;
     c.lifo = lifo_;
+    c.io_kind = io_kind_;
     switch (flavor_) {
     case flavor::current_thread: return runtime(detail::make_current_thread(std::move(c)));
     case flavor::multi_thread: return runtime(detail::make_multi_thread(std::move(c)));

@@ -23,12 +23,18 @@ public:
         for (std::size_t i = 0; i < n; ++i) {
             // Core 0 uses the services' driver (block_on callers' timers go there too).
             af::time::detail::time_driver* time = services_.time.get();
+            reactor* io = services_.io.get();
             if (i > 0 && cfg_.time) {
                 times_.push_back(std::make_unique<af::time::detail::time_driver>());
                 time = times_.back().get();
                 if (cfg_.start_paused) time->pause();
             }
-            cores_.push_back(new ct_core(cfg_, this, time, services_.blocking.get()));
+            if (i > 0 && cfg_.io) {
+                // Share nothing: each core sleeps in its own reactor, and its sockets stay there.
+                ios_.emplace_back(make_reactor(cfg_.io_kind));
+                io = ios_.back().get();
+            }
+            cores_.push_back(new ct_core(cfg_, this, time, services_.blocking.get(), io));
         }
         threads_.reserve(n);
         for (ct_core* core : cores_) {
@@ -68,7 +74,7 @@ public:
         for (ct_core* c : cores_) c->stop();
         for (std::thread& t : threads_) t.join();
         for (ct_core* c : cores_) {
-            context_scope scope(runtime_context{this, c->parker().time(), services_.blocking.get()});
+            context_scope scope(runtime_context{this, c->parker().time(), services_.blocking.get(), c->parker().io()});
             c->close();
         }
         services_.shutdown(timeout);
@@ -101,6 +107,7 @@ private:
     config cfg_;
     services services_;
     std::vector<std::unique_ptr<af::time::detail::time_driver>> times_;
+    std::vector<std::unique_ptr<reactor, reactor_release>> ios_;
     std::vector<ct_core*> cores_;
     std::vector<std::thread> threads_;
     std::atomic<std::size_t> next_{0};

@@ -52,6 +52,10 @@ class runtime;
 /// Which scheduler a runtime uses; see the file comment.
 enum class flavor { multi_thread, current_thread, thread_per_core };
 
+/// Which kernel interface the runtime's I/O uses (with enable_io): `automatic` picks the one
+/// measured faster on the running kernel, falling back to epoll when io_uring is refused.
+enum class io_backend { automatic, epoll, io_uring };
+
 namespace detail {
 
 // What `block_on` keeps on its stack: the future and, once done, its output or exception.
@@ -162,13 +166,18 @@ public:
         time_ = true;
         return *this;
     }
-    /// Turns on the I/O driver. Accepted now so programs can be written against it; the
-    /// reactor itself (sockets, files) is the next layer of af::rt.
+    /// Turns on the I/O reactor (sockets, pipes, signals, processes).
     builder& enable_io() noexcept {
         io_ = true;
         return *this;
     }
     builder& enable_all() noexcept { return enable_time().enable_io(); }
+    /// The I/O backend (default automatic). `build()` throws std::system_error when the chosen
+    /// one is refused by the kernel (io_uring disabled by policy, for example).
+    builder& io_backend(af::rt::io_backend b) noexcept {
+        io_kind_ = b;
+        return *this;
+    }
     /// Start the runtime's clock paused (af::time::pause), as tests of timeouts want.
     builder& start_paused(bool paused = true) noexcept {
         start_paused_ = paused;
@@ -240,6 +249,7 @@ private:
     std::optional<std::uint64_t> seed_;
     int budget_ = 128;
     bool lifo_ = true;
+    af::rt::io_backend io_kind_ = af::rt::io_backend::automatic;
     unsigned global_interval_ = 31;
     unsigned event_interval_ = 61;
 };

@@ -13,6 +13,7 @@ struct runtime_context {
     runtime_core* rt = nullptr;                    // the runtime (spawn, handle::current)
     af::time::detail::time_driver* time = nullptr;  // null when time is not enabled
     blocking_pool* blocking = nullptr;
+    reactor* io = nullptr;                          // null when I/O is not enabled
 };
 
 /// The context of the calling thread (all null outside a runtime).

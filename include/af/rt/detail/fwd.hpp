@@ -9,4 +9,5 @@ class time_driver;
 namespace af::rt::detail {
 class runtime_core;
 class blocking_pool;
+class reactor;
 }  // namespace af::rt::detail

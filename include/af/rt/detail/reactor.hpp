@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The runtime's I/O backends behind one interface (epoll and io_uring), as seen by af::net,
+// af::fs, af::signal and af::process.
+//
+// An `io_source` is one open descriptor registered with the reactor of the runtime it was opened
+// in. Its operations are poll functions: each call either finishes the operation (a byte count,
+// a new descriptor, 0, or -errno) or stores the context's waker and returns pending. They are
+// the same for both backends; only what happens underneath differs:
+//   - epoll (readiness): the poll tries the system call at once when the descriptor is believed
+//     ready, and waits for the next edge-triggered event after EAGAIN. Nothing is in flight
+//     between polls, so dropping a pending operation loses nothing.
+//   - io_uring (completion): the first poll submits the operation, with a buffer the source owns
+//     (reads land there and are copied out; writes are copied in), so the kernel never holds a
+//     pointer into the caller's memory. An operation whose future is dropped stays in flight:
+//     a read's bytes are handed to the next read of the same source instead of being lost, and
+//     closing the source cancels (IORING_OP_ASYNC_CANCEL) and frees it only once the kernel's
+//     completion arrived.
+// One reader and one writer at a time: a source keeps one waker per direction, so two tasks
+// reading (or accepting) on the same source at once would take each other's wake-ups.
+#include <atomic>   // reference count
+#include <cstddef>  // std::size_t
+#include <sys/socket.h>  // sockaddr, socklen_t
+
+#include "af/core/context.hpp"
+#include "af/core/poll.hpp"
+
+namespace af::rt::detail {
+
+/// Which backend a runtime uses for I/O.
+enum class io_backend_kind { epoll, io_uring };
+
+class io_source {
+public:
+    io_source(const io_source&) = delete;
+    io_source& operator=(const io_source&) = delete;
+
+    int fd() const noexcept { return fd_; }
+
+    /// read(2) into [buf, buf + len): bytes read (0 at end of file) or -errno.
+    virtual af::poll<long> poll_read(context& cx, void* buf, std::size_t len) = 0;
+    /// write(2) (send with MSG_NOSIGNAL on sockets): bytes written or -errno.
+    virtual af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) = 0;
+    /// recvfrom(2): bytes received or -errno; `*from_len` is in/out.
+    virtual af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
+                                          socklen_t* from_len) = 0;
+    /// sendto(2): bytes sent or -errno.
+    virtual af::poll<long> poll_send_to(context& cx, const void* buf, std::size_t len, const sockaddr* to,
+                                        socklen_t to_len) = 0;
+    /// accept4(2) (non-blocking, close-on-exec): the new descriptor or -errno.
+    virtual af::poll<long> poll_accept(context& cx, sockaddr* addr, socklen_t* addr_len) = 0;
+    /// connect(2) on a non-blocking socket: 0 once connected, or -errno. Call with the same
+    /// address until it is ready.
+    virtual af::poll<long> poll_connect(context& cx, const sockaddr* addr, socklen_t addr_len) = 0;
+    /// Ready (0) once the descriptor is readable (or hung up / in error), without reading.
+    virtual af::poll<long> poll_readable(context& cx) = 0;
+    /// Deregisters and closes the descriptor; frees the source once no event or in-flight
+    /// operation can reach it. The caller must not use the source afterwards.
+    virtual void close() noexcept = 0;
+
+protected:
+    explicit io_source(int fd) noexcept : fd_(fd) {}
+    virtual ~io_source() = default;
+
+private:
+    int fd_;
+};
+
+/// Reference-counted: the runtime holds one reference and every open source another, so a
+/// socket that outlives its runtime still closes into a live (idle) reactor.
+class reactor {
+public:
+    reactor(const reactor&) = delete;
+    reactor& operator=(const reactor&) = delete;
+
+    void retain() noexcept {
+        // Relaxed: a new reference is made from an existing one.
+        refs_.fetch_add(1, std::memory_order_relaxed);
+    }
+    void release() noexcept {
+        // AcqRel: the last release must see every write made through the other references.
+        if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
+    }
+
+    /// Registers `fd` (which must be non-blocking; the source owns it from now on, and closes
+    /// it even when this throws std::system_error). The source holds a reference to the reactor
+    /// until it is freed.
+    virtual io_source* open(int fd) = 0;
+    virtual io_backend_kind kind() const noexcept = 0;
+
+    // --- the driver's side ---
+    /// Waits for I/O events, an unpark, or `timeout_ms` (-1: no limit; 0: just look), and wakes
+    /// the tasks the events concern. True when it woke any. Only one thread at a time.
+    virtual bool park(int timeout_ms) = 0;
+    /// Ends a park in progress (or the next one) at once. Any thread.
+    virtual void unpark() noexcept = 0;
+    /// Registered sources (metrics).
+    virtual std::size_t sources() const noexcept = 0;
+
+protected:
+    reactor() noexcept = default;
+    virtual ~reactor() = default;
+
+private:
+    std::atomic<std::size_t> refs_{1};
+};
+
+/// Owns one reference to a reactor.
+struct reactor_release {
+    void operator()(reactor* r) const noexcept { r->release(); }
+};
+
+/// The reactor of the calling thread's runtime; throws std::logic_error naming `what` when the
+/// thread is not in a runtime or the runtime was built without enable_io().
+reactor& require_reactor(const char* what);
+
+/// Creates a reactor of the given kind; throws std::system_error when the kernel refuses
+/// (io_uring disabled, out of memory).
+reactor* make_epoll_reactor();
+reactor* make_uring_reactor();
+
+}  // namespace af::rt::detail
