@@ -4,7 +4,7 @@
 
 # The Debian packages every build needs. Sanitizers need libclang-rt-16-dev (the runtimes are
 # not in clang-16 itself); gtest is needed to configure any preset with tests on.
-AF_BUILD_PACKAGES=(cmake ninja-build g++ libgtest-dev clang-16 libclang-rt-16-dev)
+AF_BUILD_PACKAGES=(cmake ninja-build g++ libgtest-dev clang-16 libclang-rt-16-dev liburing-dev pkg-config)
 
 # af_ensure_packages PKG...: installs the packages that are missing, and nothing when all are
 # there, so reruns are quick. `apt-get update` only runs when a plain install fails (a fresh
