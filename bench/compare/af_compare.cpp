@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: MIT
 /// \file
-/// The af side of the side-by-side comparison (docs/benchmarks.md): every workload on
-/// `af::executor::local_pool` ("af-local") and on a two-thread `af::executor::thread_pool`
-/// ("af-pool2").
+/// The af side of the side-by-side comparison (docs/benchmarks.md). Systems:
+///   - "af-rt-ct": an `af::rt` current_thread runtime; "af-rt-mt2": an `af::rt` multi_thread
+///     runtime with 2 workers (the main task runs in `block_on` on the main thread, as in
+///     tokio). Every workload runs on these.
+///   - "af-local": `af::executor::local_pool`; "af-pool2": a two-thread
+///     `af::executor::thread_pool`. Only the executor workloads (spawn_join, yield, chain,
+///     idle_memory): channels and timers are measured on the runtime.
 ///
-///     af_compare af-local spawn_join 1000000
-///     {"system":"af-local","workload":"spawn_join","n":1000000,...,"check":"ok"}
+///     af_compare af-rt-ct spawn_join 1000000
+///     {"system":"af-rt-ct","workload":"spawn_join","n":1000000,...,"check":"ok"}
 ///
 /// The workloads are written the way an af user would write them, and the same way as the
 /// tokio, futures-rs and Asio programs next to this file: a main task spawns the work and
@@ -13,17 +17,25 @@
 /// counts instructions only inside them (`--toggle-collect=*bench_run_*`).
 #include <chrono>   // the polling interval of the thread-pool idle workload
 #include <cstdint>  // std::uint64_t
+#include <cstdio>   // std::fprintf
+#include <cstdlib>  // std::exit
 #include <mutex>    // the waker lot
+#include <optional> // received values
 #include <thread>   // std::this_thread::sleep_for
 #include <type_traits>  // std::is_same_v
 #include <utility>  // std::move
 #include <vector>   // join handles, the waker lot
 
+#include "af/channel/mpsc.hpp"
+#include "af/channel/oneshot.hpp"
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/executor/local_pool.hpp"
 #include "af/executor/thread_pool.hpp"
 #include "af/future/yield_now.hpp"
+#include "af/rt/runtime.hpp"
+#include "af/rt/spawn.hpp"
+#include "af/time/sleep.hpp"
 #include "compare_common.hpp"
 
 namespace {
@@ -33,7 +45,14 @@ using std::uint64_t;
 // Tasks spawn through this pointer rather than carrying a spawner in every frame: tokio's
 // `tokio::spawn` and Asio's `this_coro::executor` find their executor without a per-task
 // reference count either.
+// Null on the runtime, whose tasks spawn with af::rt::spawn (a thread-local lookup).
 af::executor::spawner* g_spawner = nullptr;
+
+template <class F>
+af::join_handle<af::executor::spawn_output_t<F>> spawn(F&& f) {
+    if (g_spawner != nullptr) return g_spawner->spawn(std::forward<F>(f));
+    return af::rt::spawn(std::forward<F>(f));
+}
 
 // --- spawn_join: spawn n tasks that return their index, await every handle, sum -------------
 
@@ -42,7 +61,7 @@ af::task<uint64_t> leaf(uint64_t i) { co_return i; }
 af::task<uint64_t> spawn_join(uint64_t n) {
     std::vector<af::join_handle<uint64_t>> handles;
     handles.reserve(n);
-    for (uint64_t i = 0; i < n; ++i) handles.push_back(g_spawner->spawn(leaf(i)));
+    for (uint64_t i = 0; i < n; ++i) handles.push_back(spawn(leaf(i)));
     uint64_t sum = 0;
     for (auto& h : handles) sum += co_await h;
     co_return sum;
@@ -62,7 +81,7 @@ af::task<uint64_t> yielder(uint64_t yields) {
 af::task<uint64_t> yield_main(uint64_t tasks, uint64_t yields) {
     std::vector<af::join_handle<uint64_t>> handles;
     handles.reserve(tasks);
-    for (uint64_t i = 0; i < tasks; ++i) handles.push_back(g_spawner->spawn(yielder(yields)));
+    for (uint64_t i = 0; i < tasks; ++i) handles.push_back(spawn(yielder(yields)));
     uint64_t sum = 0;
     for (auto& h : handles) sum += co_await h;
     co_return sum;
@@ -72,7 +91,7 @@ af::task<uint64_t> yield_main(uint64_t tasks, uint64_t yields) {
 
 af::task<uint64_t> chain(uint64_t depth) {
     if (depth == 0) co_return 0;
-    uint64_t below = co_await g_spawner->spawn(chain(depth - 1));
+    uint64_t below = co_await spawn(chain(depth - 1));
     co_return below + 1;
 }
 
@@ -104,63 +123,240 @@ af::task<void> idle_task() {
     co_await park_future{};
 }
 
+// --- ping_pong: two tasks, two bounded(1) channels, n round trips -----------------------------
+
+using u64_tx = af::channel::mpsc::sender<uint64_t>;
+using u64_rx = af::channel::mpsc::receiver<uint64_t>;
+
+[[noreturn]] void fail(const char* what) {
+    std::fprintf(stderr, "%s\n", what);
+    std::exit(1);
+}
+
+// Sends i, waits for the answer (i + 1); returns the sum of the answers.
+af::task<uint64_t> pinger(u64_tx tx, u64_rx rx, uint64_t n) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        auto sent = co_await tx.send(i);
+        if (!sent) fail("ping: channel closed");
+        std::optional<uint64_t> v = co_await rx.recv();
+        if (!v) fail("ping: no answer");
+        sum += *v;
+    }
+    co_return sum;
+}
+
+// Answers every v with v + 1 until the pinger drops its sender; returns the count.
+af::task<uint64_t> ponger(u64_tx tx, u64_rx rx) {
+    uint64_t count = 0;
+    while (std::optional<uint64_t> v = co_await rx.recv()) {
+        auto sent = co_await tx.send(*v + 1);
+        if (!sent) fail("pong: channel closed");
+        ++count;
+    }
+    co_return count;
+}
+
+af::task<uint64_t> ping_pong_main(uint64_t n) {
+    auto ping = af::channel::mpsc::bounded<uint64_t>(1);
+    auto pong = af::channel::mpsc::bounded<uint64_t>(1);
+    af::join_handle<uint64_t> a = spawn(pinger(std::move(ping.first), std::move(pong.second), n));
+    af::join_handle<uint64_t> b = spawn(ponger(std::move(pong.first), std::move(ping.second)));
+    uint64_t sum = co_await a;
+    uint64_t count = co_await b;
+    compare::check_or_exit("round trips", count, n);
+    co_return sum;
+}
+
+// --- mpsc: `producers` tasks x m messages through one bounded(1024) channel, 1 consumer -----
+
+af::task<uint64_t> producer(u64_tx tx, uint64_t first, uint64_t m) {
+    for (uint64_t i = 0; i < m; ++i) {
+        auto sent = co_await tx.send(first + i);
+        if (!sent) fail("producer: channel closed");
+    }
+    co_return m;
+}
+
+// The main task is the consumer; the channel ends when every producer dropped its sender.
+af::task<uint64_t> mpsc_main(uint64_t producers, uint64_t m) {
+    auto ch = af::channel::mpsc::bounded<uint64_t>(1024);
+    std::vector<af::join_handle<uint64_t>> handles;
+    for (uint64_t p = 0; p < producers; ++p) handles.push_back(spawn(producer(ch.first, p * m, m)));
+    { u64_tx drop = std::move(ch.first); }
+    uint64_t sum = 0;
+    uint64_t count = 0;
+    while (std::optional<uint64_t> v = co_await ch.second.recv()) {
+        sum += *v;
+        ++count;
+    }
+    uint64_t sent = 0;
+    for (auto& h : handles) sent += co_await h;
+    compare::check_or_exit("received", count, producers * m);
+    compare::check_or_exit("sent", sent, producers * m);
+    co_return sum;
+}
+
+// --- oneshot: n times create a oneshot, send on it, await the receiver ------------------------
+
+af::task<uint64_t> oneshot_main(uint64_t n) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        auto ch = af::channel::oneshot<uint64_t>();
+        auto sent = ch.first.send(i);
+        if (!sent) fail("oneshot: receiver gone");
+        sum += co_await std::move(ch.second);
+    }
+    co_return sum;
+}
+
+// --- sleep: n tasks each sleeping 1 ms, joined -------------------------------------------------
+
+af::task<uint64_t> sleeper() {
+    co_await af::time::sleep(std::chrono::milliseconds(1));
+    co_return 1;
+}
+
+af::task<uint64_t> sleep_main(uint64_t n) {
+    std::vector<af::join_handle<uint64_t>> handles;
+    handles.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) handles.push_back(spawn(sleeper()));
+    uint64_t done = 0;
+    for (auto& h : handles) done += co_await h;
+    co_return done;
+}
+
 // --- executors -------------------------------------------------------------------------------
 
-template <class Pool, class Future>
-uint64_t run_on(Pool& pool, Future f) {
-    if constexpr (std::is_same_v<Pool, af::executor::local_pool>) {
-        return pool.run_until(std::move(f));
+template <class Exec>
+constexpr bool is_runtime = std::is_same_v<Exec, af::rt::runtime>;
+
+template <class Exec, class Future>
+uint64_t run_on(Exec& exec, Future f) {
+    if constexpr (std::is_same_v<Exec, af::executor::local_pool>) {
+        return exec.run_until(std::move(f));
+    } else if constexpr (is_runtime<Exec>) {
+        return exec.block_on(std::move(f));
     } else {
         return af::block_on(std::move(f));
     }
 }
 
-template <class Pool>
-[[gnu::noinline]] uint64_t bench_run_spawn_join(Pool& pool, uint64_t n) { return run_on(pool, spawn_join(n)); }
-template <class Pool>
-[[gnu::noinline]] uint64_t bench_run_yield(Pool& pool, uint64_t tasks, uint64_t yields) {
-    return run_on(pool, yield_main(tasks, yields));
+template <class Exec>
+[[gnu::noinline]] uint64_t bench_run_spawn_join(Exec& exec, uint64_t n) { return run_on(exec, spawn_join(n)); }
+template <class Exec>
+[[gnu::noinline]] uint64_t bench_run_yield(Exec& exec, uint64_t tasks, uint64_t yields) {
+    return run_on(exec, yield_main(tasks, yields));
 }
-template <class Pool>
-[[gnu::noinline]] uint64_t bench_run_chain(Pool& pool, uint64_t depth) {
+template <class Exec>
+[[gnu::noinline]] uint64_t bench_run_chain(Exec& exec, uint64_t depth) {
     // The root is spawned too, so that every level of the chain is a spawned task.
-    return run_on(pool, g_spawner->spawn(chain(depth)));
+    if constexpr (is_runtime<Exec>) {
+        return exec.block_on(exec.spawn(chain(depth)));
+    } else {
+        return run_on(exec, spawn(chain(depth)));
+    }
 }
+[[gnu::noinline]] uint64_t bench_run_ping_pong(af::rt::runtime& rt, uint64_t n) { return rt.block_on(ping_pong_main(n)); }
+[[gnu::noinline]] uint64_t bench_run_mpsc(af::rt::runtime& rt, uint64_t producers, uint64_t m) {
+    return rt.block_on(mpsc_main(producers, m));
+}
+[[gnu::noinline]] uint64_t bench_run_oneshot(af::rt::runtime& rt, uint64_t n) { return rt.block_on(oneshot_main(n)); }
+[[gnu::noinline]] uint64_t bench_run_sleep(af::rt::runtime& rt, uint64_t n) { return rt.block_on(sleep_main(n)); }
 
-template <class Pool>
-void run_timed(const compare::args& a, Pool& pool) {
-    af::executor::spawner sp = pool.spawner();
-    g_spawner = &sp;
+// The workloads every executor runs; true if `a.workload` was one of them.
+template <class Exec>
+bool run_executor_workload(const compare::args& a, Exec& exec) {
     if (a.workload == "spawn_join") {
         compare::stopwatch sw;
-        uint64_t sum = bench_run_spawn_join(pool, a.n);
+        uint64_t sum = bench_run_spawn_join(exec, a.n);
         double s = sw.seconds();
         compare::check(a, "sum", sum, a.n * (a.n - 1) / 2);
         compare::report(a, s);
     } else if (a.workload == "yield") {
         compare::stopwatch sw;
-        uint64_t total = bench_run_yield(pool, a.n, a.m);
+        uint64_t total = bench_run_yield(exec, a.n, a.m);
         double s = sw.seconds();
         compare::check(a, "yields", total, a.n * a.m);
         compare::report(a, s);
     } else if (a.workload == "chain") {
         compare::stopwatch sw;
-        uint64_t depth = bench_run_chain(pool, a.n);
+        uint64_t depth = bench_run_chain(exec, a.n);
         double s = sw.seconds();
         compare::check(a, "depth", depth, a.n);
         compare::report(a, s);
     } else {
-        compare::unknown(a);
+        return false;
     }
+    return true;
+}
+
+template <class Pool>
+void run_pool(const compare::args& a, Pool& pool) {
+    af::executor::spawner sp = pool.spawner();
+    g_spawner = &sp;
+    if (!run_executor_workload(a, pool)) compare::unknown(a);
     g_spawner = nullptr;
 }
 
-void run_idle(const compare::args& a, bool local) {
+void run_runtime(const compare::args& a, af::rt::runtime& rt) {
+    if (run_executor_workload(a, rt)) return;
+    if (a.workload == "ping_pong") {
+        compare::stopwatch sw;
+        uint64_t sum = bench_run_ping_pong(rt, a.n);
+        double s = sw.seconds();
+        compare::check(a, "sum", sum, a.n * (a.n + 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "mpsc") {
+        compare::stopwatch sw;
+        uint64_t sum = bench_run_mpsc(rt, a.n, a.m);
+        double s = sw.seconds();
+        compare::check(a, "sum", sum, a.n * a.m * (a.n * a.m - 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "oneshot") {
+        compare::stopwatch sw;
+        uint64_t sum = bench_run_oneshot(rt, a.n);
+        double s = sw.seconds();
+        compare::check(a, "sum", sum, a.n * (a.n - 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "sleep") {
+        long base = compare::proc_status_kb("VmRSS");
+        compare::stopwatch sw;
+        uint64_t done = bench_run_sleep(rt, a.n);
+        double s = sw.seconds();
+        long peak = compare::proc_status_kb("VmHWM");
+        compare::check(a, "slept", done, a.n);
+        compare::report(a, s, base, peak);
+    } else {
+        compare::unknown(a);
+    }
+}
+
+void run_idle(const compare::args& a) {
     g_lot.wakers.reserve(a.n);
     long base = 0;
     long peak = 0;
     double s = 0;
-    if (local) {
+    auto clear_lot = [] {
+        std::lock_guard lk(g_lot.m);
+        g_lot.wakers.clear();
+    };
+    // Waits (on the calling thread) until every idle task has parked. Starting 1M tasks takes
+    // about a second; a minute without all of them means the executor stopped running its
+    // queue, which must fail the run rather than hang it.
+    auto wait_started = [&a] {
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+        while (compare::started.load(std::memory_order_relaxed) < a.n) {
+            if (std::chrono::steady_clock::now() > give_up) {
+                std::fprintf(stderr, "%s idle_memory: stalled: %llu of %llu tasks started after 60 s\n",
+                             a.system.c_str(), static_cast<unsigned long long>(compare::started.load()),
+                             static_cast<unsigned long long>(a.n));
+                std::_Exit(1);  // the runtime's destructor would wait for the stalled workers
+            }
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+        }
+    };
+    if (a.system == "af-local") {
         af::executor::local_pool pool;
         base = compare::proc_status_kb("VmRSS");
         compare::stopwatch sw;
@@ -169,22 +365,42 @@ void run_idle(const compare::args& a, bool local) {
         s = sw.seconds();
         peak = compare::proc_status_kb("VmHWM");
         compare::check(a, "started", compare::started.load(), a.n);
-        std::lock_guard lk(g_lot.m);
-        g_lot.wakers.clear();
+        clear_lot();
         // The pool's destructor cancels the n pending tasks.
-    } else {
+    } else if (a.system == "af-pool2") {
         af::executor::thread_pool pool(2);
         base = compare::proc_status_kb("VmRSS");
         compare::stopwatch sw;
         for (uint64_t i = 0; i < a.n; ++i) pool.spawn(idle_task()).detach();
-        while (compare::started.load(std::memory_order_relaxed) < a.n) {
-            std::this_thread::sleep_for(std::chrono::microseconds(200));
-        }
+        wait_started();
         s = sw.seconds();
         peak = compare::proc_status_kb("VmHWM");
         pool.shutdown();
-        std::lock_guard lk(g_lot.m);
-        g_lot.wakers.clear();
+        clear_lot();
+    } else {
+        bool ct = a.system == "af-rt-ct";
+        af::rt::runtime rt = ct ? af::rt::builder().current_thread().build()
+                                : af::rt::builder().multi_thread().worker_threads(2).build();
+        base = compare::proc_status_kb("VmRSS");
+        compare::stopwatch sw;
+        uint64_t n = a.n;
+        if (ct) {
+            // Tasks of a current_thread runtime run only inside block_on, as in tokio.
+            rt.block_on([n]() -> af::task<void> {
+                for (uint64_t i = 0; i < n; ++i) spawn(idle_task()).detach();
+                while (compare::started.load(std::memory_order_relaxed) < n) co_await af::yield_now();
+            });
+        } else {
+            rt.block_on([n]() -> af::task<void> {
+                for (uint64_t i = 0; i < n; ++i) spawn(idle_task()).detach();
+                co_return;
+            });
+            wait_started();
+        }
+        s = sw.seconds();
+        peak = compare::proc_status_kb("VmHWM");
+        clear_lot();
+        // Dropping the runtime cancels the n pending tasks.
     }
     compare::check(a, "dropped", compare::dropped.load(), a.n);
     compare::report(a, s, base, peak);
@@ -194,16 +410,28 @@ void run_idle(const compare::args& a, bool local) {
 
 int main(int argc, char** argv) {
     compare::args a = compare::parse(argc, argv);
-    bool local = a.system == "af-local";
-    if (!local && a.system != "af-pool2") compare::unknown(a);
+    if (a.system != "af-local" && a.system != "af-pool2" && a.system != "af-rt-ct" && a.system != "af-rt-mt2") {
+        compare::unknown(a);
+    }
     if (a.workload == "idle_memory") {
-        run_idle(a, local);
-    } else if (local) {
+        run_idle(a);
+    } else if (a.system == "af-local") {
         af::executor::local_pool pool;
-        run_timed(a, pool);
-    } else {
+        run_pool(a, pool);
+    } else if (a.system == "af-pool2") {
         af::executor::thread_pool pool(2);
-        run_timed(a, pool);
+        run_pool(a, pool);
+    } else {
+        // Time only where a workload needs it, as in the tokio program.
+        af::rt::builder b;
+        if (a.system == "af-rt-ct") {
+            b.current_thread();
+        } else {
+            b.multi_thread().worker_threads(2);
+        }
+        if (a.workload == "sleep") b.enable_time();
+        af::rt::runtime rt = b.build();
+        run_runtime(a, rt);
     }
     return 0;
 }

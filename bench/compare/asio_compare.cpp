@@ -10,15 +10,26 @@
 /// spawned coroutine's result, and `co_await co_spawn(ex, f, use_awaitable)` the way to await
 /// one. A yield is `co_await post(ex, use_awaitable)`. Each `bench_run_*` function is the
 /// measured region; callgrind counts instructions only inside them.
+///
+/// Channels are `experimental::channel` (one thread) and `experimental::concurrent_channel`
+/// (two threads: the plain channel is not thread-safe) carrying `void(error_code, uint64_t)`.
+/// Asio has no oneshot: the oneshot workload uses a capacity-1 channel per value. Sleeps are
+/// `steady_timer::async_wait`.
 #include <atomic>   // results collected from two threads
 #include <chrono>   // the polling interval of the two-thread idle workload
 #include <cstdint>  // std::uint64_t
+#include <cstdio>   // std::fprintf
+#include <cstdlib>  // std::exit
 #include <exception>  // std::exception_ptr
 #include <mutex>    // the handler lot
 #include <thread>   // the second io_context thread
 #include <vector>   // the handler lot
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/channel.hpp>
+#include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/execution/blocking.hpp>
 #include <boost/asio/io_context.hpp>
@@ -127,6 +138,87 @@ asio::awaitable<void> idle_task() {
     co_await park(asio::use_awaitable);
 }
 
+// --- ping_pong -------------------------------------------------------------------------------
+
+using plain_channel = asio::experimental::channel<void(boost::system::error_code, uint64_t)>;
+using shared_channel = asio::experimental::concurrent_channel<void(boost::system::error_code, uint64_t)>;
+
+[[noreturn]] void fail(const char* what) {
+    std::fprintf(stderr, "%s\n", what);
+    std::exit(1);
+}
+
+// Sends i, waits for the answer (i + 1); closes its channel at the end; returns the sum.
+template <class Channel>
+asio::awaitable<uint64_t> pinger(Channel& ping, Channel& pong, uint64_t n) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        co_await ping.async_send(boost::system::error_code{}, i, asio::use_awaitable);
+        sum += co_await pong.async_receive(asio::use_awaitable);
+    }
+    ping.close();
+    co_return sum;
+}
+
+// Answers every v with v + 1 until the ping channel is closed; returns the count.
+template <class Channel>
+asio::awaitable<uint64_t> ponger(Channel& ping, Channel& pong) {
+    uint64_t count = 0;
+    for (;;) {
+        auto [ec, v] = co_await ping.async_receive(asio::as_tuple(asio::use_awaitable));
+        if (ec) break;
+        co_await pong.async_send(boost::system::error_code{}, v + 1, asio::use_awaitable);
+        ++count;
+    }
+    co_return count;
+}
+
+// --- mpsc ----------------------------------------------------------------------------------------
+
+template <class Channel>
+asio::awaitable<uint64_t> producer(Channel& ch, uint64_t first, uint64_t m) {
+    for (uint64_t i = 0; i < m; ++i) co_await ch.async_send(boost::system::error_code{}, first + i, asio::use_awaitable);
+    co_return m;
+}
+
+// The consumer knows how many values come (Asio channels have no sender count to end on).
+template <class Channel>
+asio::awaitable<uint64_t> consumer(Channel& ch, uint64_t total, uint64_t& received) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < total; ++i) {
+        sum += co_await ch.async_receive(asio::use_awaitable);
+        ++received;
+    }
+    co_return sum;
+}
+
+// --- oneshot ---------------------------------------------------------------------------------
+
+template <class Channel>
+asio::awaitable<uint64_t> oneshot_main(uint64_t n) {
+    auto ex = co_await asio::this_coro::executor;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        Channel ch(ex, 1);
+        if (!ch.try_send(boost::system::error_code{}, i)) fail("oneshot: send failed");
+        sum += co_await ch.async_receive(asio::use_awaitable);
+    }
+    co_return sum;
+}
+
+// --- sleep -----------------------------------------------------------------------------------
+
+asio::awaitable<uint64_t> sleeper() {
+    asio::steady_timer t(co_await asio::this_coro::executor, std::chrono::milliseconds(1));
+    co_await t.async_wait(asio::use_awaitable);
+    co_return 1;
+}
+
+asio::awaitable<void> sleep_main(uint64_t n, results& r) {
+    auto ex = co_await asio::this_coro::executor;
+    for (uint64_t i = 0; i < n; ++i) asio::co_spawn(ex, sleeper(), collect(r));
+}
+
 // --- measured regions ------------------------------------------------------------------------
 
 [[gnu::noinline]] void bench_run_spawn_join(asio::io_context& ctx, int threads, uint64_t n, results& r) {
@@ -141,6 +233,64 @@ asio::awaitable<void> idle_task() {
 [[gnu::noinline]] void bench_run_chain(asio::io_context& ctx, int threads, uint64_t depth, results& r) {
     asio::co_spawn(ctx, chain(depth), collect(r));
     run_threads(ctx, threads);
+}
+
+template <class Channel>
+[[gnu::noinline]] void bench_run_ping_pong(asio::io_context& ctx, int threads, uint64_t n, results& ping,
+                                           results& pong) {
+    Channel a(ctx, 1);
+    Channel b(ctx, 1);
+    asio::co_spawn(ctx, pinger(a, b, n), collect(ping));
+    asio::co_spawn(ctx, ponger(a, b), collect(pong));
+    run_threads(ctx, threads);
+}
+template <class Channel>
+[[gnu::noinline]] void bench_run_mpsc(asio::io_context& ctx, int threads, uint64_t producers, uint64_t m,
+                                      results& sent, results& got, uint64_t& received) {
+    Channel ch(ctx, 1024);
+    for (uint64_t p = 0; p < producers; ++p) asio::co_spawn(ctx, producer(ch, p * m, m), collect(sent));
+    asio::co_spawn(ctx, consumer(ch, producers * m, received), collect(got));
+    run_threads(ctx, threads);
+}
+template <class Channel>
+[[gnu::noinline]] void bench_run_oneshot(asio::io_context& ctx, int threads, uint64_t n, results& r) {
+    asio::co_spawn(ctx, oneshot_main<Channel>(n), collect(r));
+    run_threads(ctx, threads);
+}
+[[gnu::noinline]] void bench_run_sleep(asio::io_context& ctx, int threads, uint64_t n, results& r) {
+    asio::co_spawn(ctx, sleep_main(n, r), asio::detached);
+    run_threads(ctx, threads);
+}
+
+template <class Channel>
+void run_channels(const compare::args& a, asio::io_context& ctx, int threads) {
+    if (a.workload == "ping_pong") {
+        results ping, pong;
+        compare::stopwatch sw;
+        bench_run_ping_pong<Channel>(ctx, threads, a.n, ping, pong);
+        double s = sw.seconds();
+        compare::check(a, "round trips", pong.sum.load(), a.n);
+        compare::check(a, "sum", ping.sum.load(), a.n * (a.n + 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "mpsc") {
+        results sent, got;
+        uint64_t received = 0;
+        compare::stopwatch sw;
+        bench_run_mpsc<Channel>(ctx, threads, a.n, a.m, sent, got, received);
+        double s = sw.seconds();
+        uint64_t total = a.n * a.m;
+        compare::check(a, "received", received, total);
+        compare::check(a, "sent", sent.sum.load(), total);
+        compare::check(a, "sum", got.sum.load(), total * (total - 1) / 2);
+        compare::report(a, s);
+    } else {
+        results r;
+        compare::stopwatch sw;
+        bench_run_oneshot<Channel>(ctx, threads, a.n, r);
+        double s = sw.seconds();
+        compare::check(a, "sum", r.sum.load(), a.n * (a.n - 1) / 2);
+        compare::report(a, s);
+    }
 }
 
 void run_idle(const compare::args& a, asio::io_context& ctx, int threads) {
@@ -209,6 +359,21 @@ int main(int argc, char** argv) {
         double s = sw.seconds();
         compare::check(a, "depth", r.sum.load(), a.n);
         compare::report(a, s);
+    } else if (a.workload == "ping_pong" || a.workload == "mpsc" || a.workload == "oneshot") {
+        if (threads == 1) {
+            run_channels<plain_channel>(a, ctx, threads);
+        } else {
+            run_channels<shared_channel>(a, ctx, threads);
+        }
+    } else if (a.workload == "sleep") {
+        long base = compare::proc_status_kb("VmRSS");
+        compare::stopwatch sw;
+        bench_run_sleep(ctx, threads, a.n, r);
+        double s = sw.seconds();
+        long peak = compare::proc_status_kb("VmHWM");
+        compare::check(a, "count", r.count.load(), a.n);
+        compare::check(a, "slept", r.sum.load(), a.n);
+        compare::report(a, s, base, peak);
     } else if (a.workload == "idle_memory") {
         run_idle(a, ctx, threads);
     } else {

@@ -76,6 +76,15 @@ inline void check(const args& a, const char* what, std::uint64_t got, std::uint6
     }
 }
 
+/// The same, for checks made deep inside a workload where the arguments are not at hand.
+inline void check_or_exit(const char* what, std::uint64_t got, std::uint64_t want) {
+    if (got != want) {
+        std::fprintf(stderr, "check failed: %s = %llu, expected %llu\n", what, static_cast<unsigned long long>(got),
+                     static_cast<unsigned long long>(want));
+        std::exit(1);
+    }
+}
+
 inline void report(const args& a, double seconds, long rss_base_kb = 0, long rss_peak_kb = 0) {
     std::printf(
         "{\"system\":\"%s\",\"workload\":\"%s\",\"n\":%llu,\"m\":%llu,\"seconds\":%.6f,"

@@ -4,11 +4,16 @@
 //! `futures::executor::ThreadPool` ("futures-pool2"); join handles are `RemoteHandle`s from
 //! `spawn_with_handle`. `futures_compare futures-local spawn_join 1000000` prints one JSON line.
 //! Each `bench_run_*` function is the measured region (callgrind: --toggle-collect=*bench_run_*).
+//! Channels are futures::channel's (mpsc::channel, oneshot). futures-rs has no timer, so the
+//! sleep workload is not run here.
 
 use af_compare_peers::*;
 use futures::executor::{block_on, LocalPool, LocalSpawner, ThreadPool};
 use futures::future::{BoxFuture, FutureExt, LocalBoxFuture};
+use futures::channel::{mpsc, oneshot};
+use futures::future::RemoteHandle;
 use futures::task::{LocalSpawnExt, SpawnExt};
+use futures::{SinkExt, StreamExt};
 use std::cell::RefCell;
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::time::{Duration, Instant};
@@ -127,6 +132,99 @@ fn bench_run_chain_pool(depth: u64) -> u64 {
     block_on(async move { pool().spawn_with_handle(chain_pool(depth)).unwrap().await })
 }
 
+// Spawns on the LocalPool when there is one (this thread's), else on the ThreadPool.
+fn spawn_any(f: impl std::future::Future<Output = u64> + Send + 'static) -> RemoteHandle<u64> {
+    if LOCAL.with(|s| s.borrow().is_some()) {
+        local_spawn(f)
+    } else {
+        pool().spawn_with_handle(f).unwrap()
+    }
+}
+
+// Runs the main future on the LocalPool, or with block_on on this thread for the ThreadPool.
+fn run_main<T>(local: Option<&mut LocalPool>, f: impl std::future::Future<Output = T>) -> T {
+    match local {
+        Some(p) => p.run_until(f),
+        None => block_on(f),
+    }
+}
+
+// Sends i, waits for the answer (i + 1); returns the sum of the answers.
+async fn pinger(mut tx: mpsc::Sender<u64>, mut rx: mpsc::Receiver<u64>, n: u64) -> u64 {
+    let mut sum = 0;
+    for i in 0..n {
+        tx.send(i).await.expect("ping: channel closed");
+        sum += rx.next().await.expect("ping: no answer");
+    }
+    sum
+}
+
+// Answers every v with v + 1 until the pinger drops its sender; returns the count.
+async fn ponger(mut tx: mpsc::Sender<u64>, mut rx: mpsc::Receiver<u64>) -> u64 {
+    let mut count = 0;
+    while let Some(v) = rx.next().await {
+        tx.send(v + 1).await.expect("pong: channel closed");
+        count += 1;
+    }
+    count
+}
+
+// futures' mpsc::channel(b) holds b values plus one per sender: channel(0) with one sender is
+// a capacity-1 channel.
+#[inline(never)]
+fn bench_run_ping_pong(local: Option<&mut LocalPool>, n: u64) -> (u64, u64) {
+    run_main(local, async move {
+        let (ping_tx, ping_rx) = mpsc::channel(0);
+        let (pong_tx, pong_rx) = mpsc::channel(0);
+        let a = spawn_any(pinger(ping_tx, pong_rx, n));
+        let b = spawn_any(ponger(pong_tx, ping_rx));
+        (a.await, b.await)
+    })
+}
+
+async fn producer(mut tx: mpsc::Sender<u64>, first: u64, m: u64) -> u64 {
+    for i in 0..m {
+        tx.send(first + i).await.expect("producer: channel closed");
+    }
+    m
+}
+
+// channel(1024 - producers): with one slot per sender, the channel holds 1024 values.
+#[inline(never)]
+fn bench_run_mpsc(local: Option<&mut LocalPool>, producers: u64, m: u64) -> (u64, u64, u64) {
+    run_main(local, async move {
+        let (tx, mut rx) = mpsc::channel((1024 - producers) as usize);
+        let mut handles = Vec::new();
+        for p in 0..producers {
+            handles.push(spawn_any(producer(tx.clone(), p * m, m)));
+        }
+        drop(tx);
+        let (mut sum, mut count) = (0, 0);
+        while let Some(v) = rx.next().await {
+            sum += v;
+            count += 1;
+        }
+        let mut sent = 0;
+        for h in handles {
+            sent += h.await;
+        }
+        (sum, count, sent)
+    })
+}
+
+#[inline(never)]
+fn bench_run_oneshot(local: Option<&mut LocalPool>, n: u64) -> u64 {
+    run_main(local, async move {
+        let mut sum = 0;
+        for i in 0..n {
+            let (tx, rx) = oneshot::channel();
+            tx.send(i).expect("oneshot: receiver gone");
+            sum += rx.await.unwrap();
+        }
+        sum
+    })
+}
+
 fn run_idle(a: &Args, local: Option<LocalPool>) {
     LOT.lock().unwrap().reserve(a.n as usize);
     let base = proc_status_kb("VmRSS");
@@ -213,6 +311,28 @@ fn main() {
             };
             let s = seconds_since(t);
             check(&a, "depth", depth, a.n);
+            report(&a, s, 0, 0);
+        }
+        "ping_pong" => {
+            let (sum, count) = bench_run_ping_pong(local.as_mut(), a.n);
+            let s = seconds_since(t);
+            check(&a, "round trips", count, a.n);
+            check(&a, "sum", sum, a.n * (a.n + 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "mpsc" => {
+            let (sum, count, sent) = bench_run_mpsc(local.as_mut(), a.n, a.m);
+            let s = seconds_since(t);
+            let total = a.n * a.m;
+            check(&a, "received", count, total);
+            check(&a, "sent", sent, total);
+            check(&a, "sum", sum, total * (total - 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "oneshot" => {
+            let sum = bench_run_oneshot(local.as_mut(), a.n);
+            let s = seconds_since(t);
+            check(&a, "sum", sum, a.n * (a.n - 1) / 2);
             report(&a, s, 0, 0);
         }
         "idle_memory" => run_idle(&a, local),

@@ -2,12 +2,14 @@
 //! The tokio side of the side-by-side comparison (docs/benchmarks.md): every workload on a
 //! current-thread runtime ("tokio-ct") and on a multi-thread runtime with two workers
 //! ("tokio-mt2"). `tokio_compare tokio-ct spawn_join 1000000` prints one JSON line.
+//! Channels are tokio::sync's (mpsc::channel, oneshot), sleeps tokio::time::sleep.
 //! Each `bench_run_*` function is the measured region (callgrind: --toggle-collect=*bench_run_*).
 
 use af_compare_peers::*;
 use std::future::Future;
 use std::time::{Duration, Instant};
 use tokio::runtime::{Builder, Runtime};
+use tokio::sync::{mpsc, oneshot};
 
 fn leaf(i: u64) -> impl Future<Output = u64> + Send {
     async move { i }
@@ -35,6 +37,97 @@ fn chain(depth: u64) -> impl Future<Output = u64> + Send {
 // The opaque type of `chain` may not name itself; one box per level, as a tokio user would write.
 fn chain_boxed(depth: u64) -> std::pin::Pin<Box<dyn Future<Output = u64> + Send>> {
     Box::pin(chain(depth))
+}
+
+// Sends i, waits for the answer (i + 1); returns the sum of the answers.
+async fn pinger(tx: mpsc::Sender<u64>, mut rx: mpsc::Receiver<u64>, n: u64) -> u64 {
+    let mut sum = 0;
+    for i in 0..n {
+        tx.send(i).await.expect("ping: channel closed");
+        sum += rx.recv().await.expect("ping: no answer");
+    }
+    sum
+}
+
+// Answers every v with v + 1 until the pinger drops its sender; returns the count.
+async fn ponger(tx: mpsc::Sender<u64>, mut rx: mpsc::Receiver<u64>) -> u64 {
+    let mut count = 0;
+    while let Some(v) = rx.recv().await {
+        tx.send(v + 1).await.expect("pong: channel closed");
+        count += 1;
+    }
+    count
+}
+
+#[inline(never)]
+fn bench_run_ping_pong(rt: &Runtime, n: u64) -> (u64, u64) {
+    rt.block_on(async move {
+        let (ping_tx, ping_rx) = mpsc::channel(1);
+        let (pong_tx, pong_rx) = mpsc::channel(1);
+        let a = tokio::spawn(pinger(ping_tx, pong_rx, n));
+        let b = tokio::spawn(ponger(pong_tx, ping_rx));
+        (a.await.unwrap(), b.await.unwrap())
+    })
+}
+
+async fn producer(tx: mpsc::Sender<u64>, first: u64, m: u64) -> u64 {
+    for i in 0..m {
+        tx.send(first + i).await.expect("producer: channel closed");
+    }
+    m
+}
+
+#[inline(never)]
+fn bench_run_mpsc(rt: &Runtime, producers: u64, m: u64) -> (u64, u64, u64) {
+    rt.block_on(async move {
+        let (tx, mut rx) = mpsc::channel(1024);
+        let mut handles = Vec::new();
+        for p in 0..producers {
+            handles.push(tokio::spawn(producer(tx.clone(), p * m, m)));
+        }
+        drop(tx);
+        let (mut sum, mut count) = (0, 0);
+        while let Some(v) = rx.recv().await {
+            sum += v;
+            count += 1;
+        }
+        let mut sent = 0;
+        for h in handles {
+            sent += h.await.unwrap();
+        }
+        (sum, count, sent)
+    })
+}
+
+#[inline(never)]
+fn bench_run_oneshot(rt: &Runtime, n: u64) -> u64 {
+    rt.block_on(async move {
+        let mut sum = 0;
+        for i in 0..n {
+            let (tx, rx) = oneshot::channel();
+            tx.send(i).expect("oneshot: receiver gone");
+            sum += rx.await.unwrap();
+        }
+        sum
+    })
+}
+
+#[inline(never)]
+fn bench_run_sleep(rt: &Runtime, n: u64) -> u64 {
+    rt.block_on(async move {
+        let mut handles = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            handles.push(tokio::spawn(async {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                1u64
+            }));
+        }
+        let mut done = 0;
+        for h in handles {
+            done += h.await.unwrap();
+        }
+        done
+    })
 }
 
 #[inline(never)]
@@ -109,11 +202,15 @@ fn main() {
         "tokio-mt2" => false,
         _ => unknown(&a),
     };
-    let rt = if current_thread {
-        Builder::new_current_thread().build().unwrap()
-    } else {
-        Builder::new_multi_thread().worker_threads(2).build().unwrap()
-    };
+    let mut b = if current_thread { Builder::new_current_thread() } else { Builder::new_multi_thread() };
+    if !current_thread {
+        b.worker_threads(2);
+    }
+    // Time only where a workload needs it.
+    if a.workload == "sleep" {
+        b.enable_time();
+    }
+    let rt = b.build().unwrap();
     match a.workload.as_str() {
         "spawn_join" => {
             let t = Instant::now();
@@ -135,6 +232,40 @@ fn main() {
             let s = seconds_since(t);
             check(&a, "depth", depth, a.n);
             report(&a, s, 0, 0);
+        }
+        "ping_pong" => {
+            let t = Instant::now();
+            let (sum, count) = bench_run_ping_pong(&rt, a.n);
+            let s = seconds_since(t);
+            check(&a, "round trips", count, a.n);
+            check(&a, "sum", sum, a.n * (a.n + 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "mpsc" => {
+            let t = Instant::now();
+            let (sum, count, sent) = bench_run_mpsc(&rt, a.n, a.m);
+            let s = seconds_since(t);
+            let total = a.n * a.m;
+            check(&a, "received", count, total);
+            check(&a, "sent", sent, total);
+            check(&a, "sum", sum, total * (total - 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "oneshot" => {
+            let t = Instant::now();
+            let sum = bench_run_oneshot(&rt, a.n);
+            let s = seconds_since(t);
+            check(&a, "sum", sum, a.n * (a.n - 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "sleep" => {
+            let base = proc_status_kb("VmRSS");
+            let t = Instant::now();
+            let done = bench_run_sleep(&rt, a.n);
+            let s = seconds_since(t);
+            let peak = proc_status_kb("VmHWM");
+            check(&a, "slept", done, a.n);
+            report(&a, s, base, peak);
         }
         "idle_memory" => run_idle(&a, rt, current_thread),
         _ => unknown(&a),
