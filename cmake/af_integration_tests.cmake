@@ -51,3 +51,8 @@ add_test(NAME readme.taste_matches_example
           -DEXAMPLE=${PROJECT_SOURCE_DIR}/examples/hello.cpp
           -P ${PROJECT_SOURCE_DIR}/cmake/readme_snippet.cmake)
 set_tests_properties(readme.taste_matches_example PROPERTIES LABELS docs TIMEOUT 60)
+add_test(NAME readme.runtime_taste_matches_example
+  COMMAND ${CMAKE_COMMAND} -DREADME=${PROJECT_SOURCE_DIR}/README.md
+          -DEXAMPLE=${PROJECT_SOURCE_DIR}/examples/runtime_taste.cpp -DINDEX=2
+          -P ${PROJECT_SOURCE_DIR}/cmake/readme_snippet.cmake)
+set_tests_properties(readme.runtime_taste_matches_example PROPERTIES LABELS docs TIMEOUT 60)

@@ -1,15 +1,21 @@
 # SPDX-License-Identifier: MIT
-# README drift check (cmake -P): the first ```cpp block of README must appear verbatim in
-# EXAMPLE, so the taste on the front page is a program that builds and runs.
-# Inputs: README, EXAMPLE.
+# README drift check (cmake -P): the INDEX-th ```cpp block of README (default 1) must appear
+# verbatim in EXAMPLE, so every program on the front page is one that builds and runs.
+# Inputs: README, EXAMPLE, INDEX.
 file(READ "${README}" readme)
 file(READ "${EXAMPLE}" example)
-string(FIND "${readme}" "```cpp\n" begin)
-if(begin EQUAL -1)
-  message(FATAL_ERROR "readme: no ```cpp block in ${README}")
+if(NOT DEFINED INDEX)
+  set(INDEX 1)
 endif()
-math(EXPR begin "${begin} + 7")
-string(SUBSTRING "${readme}" ${begin} -1 rest)
+set(rest "${readme}")
+foreach(i RANGE 1 ${INDEX})
+  string(FIND "${rest}" "```cpp\n" begin)
+  if(begin EQUAL -1)
+    message(FATAL_ERROR "readme: no ```cpp block number ${INDEX} in ${README}")
+  endif()
+  math(EXPR begin "${begin} + 7")
+  string(SUBSTRING "${rest}" ${begin} -1 rest)
+endforeach()
 string(FIND "${rest}" "```" end)
 string(SUBSTRING "${rest}" 0 ${end} block)
 string(FIND "${example}" "${block}" at)

@@ -376,8 +376,10 @@ private:
     void run_task(worker& w, task_header* t) {
         if (w.searching) {
             w.searching = false;
-            // The last searcher found work: there may be more, so wake another worker.
-            if (idle_.from_searching()) notify_one();
+            // The last searcher found work. If more is waiting, wake another worker to search
+            // for it; if not, waking one would only make it park again (a spawn onto an idle
+            // runtime wakes exactly one worker).
+            if (idle_.from_searching() && work_pending()) notify_one();
         }
         coop::budget_scope budget(cfg_.budget);
         for (int lifo_runs = 0;; ++lifo_runs) {

@@ -211,7 +211,10 @@ void dump_task(task_header* t, std::vector<task_dump>& out) {
             t->trace(tr);
             t->unlock_after_inspection();
             for (const af::detail::await_point& p : tr.frames) {
-                d.chain.push_back({p.file ? p.file : "?", p.line, p.function ? short_function_name(p.function) : ""});
+                std::string fn = p.function ? short_function_name(p.function) : "";
+                // A spawned lambda runs inside af::co_invoke, whose one await is noise.
+                if (fn == "af::co_invoke(...)") continue;
+                d.chain.push_back({p.file ? p.file : "?", p.line, std::move(fn)});
             }
             d.leaf = std::string(tr.leaf);
         } else {

@@ -33,6 +33,7 @@
 #include <utility>      // std::pair, std::move
 #include <vector>       // the ring; wakers woken after the lock
 
+#include "af/core/coop.hpp"
 #include "af/channel/detail/waiter_list.hpp"
 #include "af/channel/error.hpp"
 #include "af/core/future.hpp"
@@ -156,6 +157,8 @@ public:
 
     /// The poll behind `recv()`.
     af::poll<std::optional<T>> poll_recv(context& cx) {
+        // A receiver that always has a message would never yield: spend the task's budget.
+        if (!coop::poll_proceed(cx)) return pending;
         std::lock_guard lk(s_->m);
         const std::uint64_t oldest = s_->oldest();
         if (next_ < oldest) {

@@ -42,6 +42,7 @@
 #include <vector>    // wakers collected under the lock, woken after it
 
 #include "af/channel/detail/waiter_list.hpp"
+#include "af/core/coop.hpp"
 #include "af/channel/error.hpp"
 #include "af/core/future.hpp"
 #include "af/sink/error.hpp"  // the sink members throw af::sink_closed_error
@@ -407,6 +408,8 @@ public:
 
     /// Stream protocol: the next value, `std::nullopt` at the end, or pending (the waker is kept).
     af::poll<std::optional<T>> poll_next(context& cx) {
+        // A receiver that always has a message would never yield: spend the task's budget.
+        if (!coop::poll_proceed(cx)) return pending;
         std::vector<waker> wake;
         af::poll<std::optional<T>> result = pending;
         {

@@ -9,7 +9,8 @@
 /// gives each task poll a budget of operations, and the leaf futures that can be ready many times
 /// in a row (af::time's timers, af::rt's I/O, af's channels) spend one unit each time they are
 /// ready. Once the budget is spent they return `pending` after waking the task, which then goes
-/// to the back of its run queue.
+/// to the back of its run queue. Today: af::time's sleeps, every reactor operation (sockets,
+/// pipes, ...), and the receivers of af::channel::mpsc and af::channel::broadcast.
 ///
 /// Outside an af runtime there is no budget and `poll_proceed` always says yes: executors that
 /// do not set a budget (block_on, local_pool, thread_pool) behave as before.
