@@ -32,6 +32,7 @@
 /// cancellable FIFO of waiting senders obviously right; the uncontended cost is one atomic
 /// exchange per operation. See the book chapter "Channels".
 #include <cassert>   // handle misuse
+#include <atomic>    // the sender count
 #include <cstddef>   // std::size_t
 #include <deque>     // the queue
 #include <limits>    // unbounded capacity
@@ -51,6 +52,31 @@ namespace af::channel::mpsc {
 
 namespace detail {
 
+// Wakers collected under the lock and woken after it. Nearly every operation wakes zero or one
+// (the receiver, or the next waiting sender): keep two inline so the hot paths never allocate.
+class wake_list {
+public:
+    void push_back(waker&& w) {
+        if (n_ < inline_cap) {
+            inline_[n_++].emplace(std::move(w));
+        } else {
+            more_.push_back(std::move(w));
+        }
+    }
+    void wake_all() {
+        for (std::size_t i = 0; i < n_; ++i) std::move(*inline_[i]).wake();
+        n_ = 0;
+        for (waker& w : more_) std::move(w).wake();
+        more_.clear();
+    }
+
+private:
+    static constexpr std::size_t inline_cap = 2;
+    std::optional<waker> inline_[inline_cap];
+    std::size_t n_ = 0;
+    std::vector<waker> more_;
+};
+
 template <class T>
 struct state {
     explicit state(std::size_t c) : cap(c) {}
@@ -59,7 +85,10 @@ struct state {
     std::deque<T> queue;
     const std::size_t cap;
     std::size_t reserved = 0;  // slots held by permits, or granted to a waiting send
-    std::size_t senders = 0;   // sender handles + live send/reserve futures + permits
+    // Sender handles + live send/reserve futures + permits. Atomic so that making and dropping
+    // senders (every send future is one) takes no lock; only the last drop locks, to wake the
+    // receiver.
+    std::atomic<std::size_t> senders{0};
     bool rx_closed = false;    // close() called or receiver dropped: no new sends
     bool rx_dropped = false;   // receiver gone: values sent through permits are discarded
     std::optional<waker> rx_waker;
@@ -67,15 +96,16 @@ struct state {
 
     bool has_slot() const noexcept { return queue.size() + reserved < cap; }
     bool receiver_should_end() const noexcept {
-        return queue.empty() && (senders == 0 || (rx_closed && reserved == 0));
+        // Acquire: pairs with drop_sender's release, so every value sent before is in the queue.
+        return queue.empty() && (senders.load(std::memory_order_acquire) == 0 || (rx_closed && reserved == 0));
     }
-    void take_rx_waker(std::vector<waker>& out) {
+    void take_rx_waker(wake_list& out) {
         if (rx_waker) out.push_back(std::move(*rx_waker));
         rx_waker.reset();
     }
     // A slot became free: it goes to the first waiting send, if any (so capacity is never free
     // while someone waits, which is what makes try_send unable to jump the queue).
-    void free_slot(std::vector<waker>& out) {
+    void free_slot(wake_list& out) {
         if (!rx_closed && !waiters.empty()) {
             ++reserved;
             if (std::optional<waker> w = waiters.pop_front(true)) out.push_back(std::move(*w));
@@ -85,7 +115,7 @@ struct state {
     }
     // Called with a reserved slot in hand. Hands the value to `discarded` when the receiver is
     // gone, to be destroyed after the lock.
-    void push_reserved(T v, std::vector<waker>& out, std::optional<T>& discarded) {
+    void push_reserved(T v, wake_list& out, std::optional<T>& discarded) {
         --reserved;
         if (rx_dropped) {
             discarded.emplace(std::move(v));
@@ -95,23 +125,26 @@ struct state {
         take_rx_waker(out);
     }
 
-    void add_sender() {
-        std::lock_guard lk(m);
-        ++senders;
+    void add_sender() noexcept {
+        // Relaxed: a new sender is made from an existing one (or with the channel), which
+        // keeps the count above zero meanwhile.
+        senders.fetch_add(1, std::memory_order_relaxed);
     }
     void drop_sender() {
-        std::vector<waker> wake;
+        // AcqRel: the last drop must see every send, and the receiver (acquire above) this one.
+        if (senders.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+        // The receiver checks the count and registers its waker under the lock: taking the
+        // lock after the count reached zero either finds that waker or lets the receiver see 0.
+        wake_list wake;
         {
             std::lock_guard lk(m);
-            if (--senders == 0) take_rx_waker(wake);
+            take_rx_waker(wake);
         }
-        for (waker& w : wake) std::move(w).wake();
+        wake.wake_all();
     }
 };
 
-inline void wake_all(std::vector<waker>& ws) {
-    for (waker& w : ws) std::move(w).wake();
-}
+inline void wake_all(wake_list& ws) { ws.wake_all(); }
 
 // Waits for a slot in FIFO order; the common part of send() and reserve(). Counts as a sender
 // while alive. Not movable once polled (its waiter node is linked into the channel).
@@ -125,7 +158,11 @@ public:
     slot_waiter& operator=(slot_waiter&&) = delete;
     ~slot_waiter() {
         if (!s_) return;
-        std::vector<waker> wake;
+        if (settled_) {  // never waited in line, or already took its slot: nothing to undo
+            s_->drop_sender();
+            return;
+        }
+        detail::wake_list wake;
         {
             std::lock_guard lk(s_->m);
             if (node_.linked) {
@@ -140,26 +177,38 @@ public:
         s_->drop_sender();
     }
 
-    // Ready(true): we now hold one reserved slot. Ready(false): the receiver is closed.
-    af::poll<bool> poll_slot(context& cx) {
+    // Ready(true): we now hold one reserved slot, and `on_slot()` ran under the same lock (a
+    // send queues its value there: one lock for the whole send). Ready(false): the receiver is
+    // closed.
+    template <class OnSlot>
+    af::poll<bool> poll_slot(context& cx, OnSlot on_slot) {
         std::lock_guard lk(s_->m);
         if (node_.granted) {
             node_.granted = false;  // the slot is the caller's now
+            settled_ = true;
+            on_slot();
             return true;
         }
         if (s_->rx_closed) {
             s_->waiters.remove(node_);
+            settled_ = true;
             return false;
         }
         if (!node_.linked) {
             if (s_->waiters.empty() && s_->has_slot()) {
                 ++s_->reserved;
+                settled_ = true;
+                on_slot();
                 return true;
             }
             s_->waiters.push_back(node_);
         }
+        settled_ = false;
         node_.set_waker(cx.waker());
         return pending;
+    }
+    af::poll<bool> poll_slot(context& cx) {
+        return poll_slot(cx, [] {});
     }
 
     const std::shared_ptr<state<T>>& shared() const noexcept { return s_; }
@@ -167,6 +216,7 @@ public:
 private:
     std::shared_ptr<state<T>> s_;
     af::detail::channel_waiter node_;
+    bool settled_ = true;  // false while linked or possibly granted a slot (owner-only flag)
 };
 
 }  // namespace detail
@@ -183,7 +233,7 @@ public:
     permit& operator=(permit&&) = delete;
     ~permit() {
         if (!s_) return;
-        std::vector<waker> wake;
+        detail::wake_list wake;
         {
             std::lock_guard lk(s_->m);
             --s_->reserved;
@@ -197,7 +247,7 @@ public:
     /// meanwhile, `v` is destroyed. Consumes the permit.
     void send(T v) {
         assert(s_ && "af::channel::mpsc::permit::send called twice");
-        std::vector<waker> wake;
+        detail::wake_list wake;
         std::optional<T> discarded;
         {
             std::lock_guard lk(s_->m);
@@ -243,18 +293,19 @@ public:
 
     af::poll<output> poll(context& cx) {
         assert(value_ && "af::channel::mpsc::send_future polled after it completed");
-        af::poll<bool> p = w_.poll_slot(cx);
+        detail::wake_list wake;
+        std::optional<T> discarded;  // destroyed after the lock
+        af::poll<bool> p = w_.poll_slot(cx, [&] {
+            w_.shared()->push_reserved(std::move(*value_), wake, discarded);
+            value_.reset();
+        });
         if (p.is_pending()) return pending;
-        T v = std::move(*value_);
-        value_.reset();
-        if (!p.value()) return output::failed(send_status::closed, std::move(v));
-        std::vector<waker> wake;
-        std::optional<T> discarded;
-        {
-            std::lock_guard lk(w_.shared()->m);
-            w_.shared()->push_reserved(std::move(v), wake, discarded);
-        }
         detail::wake_all(wake);
+        if (!p.value()) {
+            T v = std::move(*value_);
+            value_.reset();
+            return output::failed(send_status::closed, std::move(v));
+        }
         return output::ok();
     }
 
@@ -291,7 +342,7 @@ public:
     /// Queues `v` if there is a free slot right now and no sender is waiting; never suspends.
     /// Fails with `full` or `closed`, handing `v` back.
     send_result<T> try_send(T v) const {
-        std::vector<waker> wake;
+        detail::wake_list wake;
         {
             std::lock_guard lk(s_->m);
             if (s_->rx_closed) return send_result<T>::failed(send_status::closed, std::move(v));
@@ -393,7 +444,7 @@ public:
     receiver& operator=(receiver&&) = delete;
     ~receiver() {
         if (!s_) return;
-        std::vector<waker> wake;
+        detail::wake_list wake;
         std::deque<T> dropped;  // destroyed after the lock
         {
             std::lock_guard lk(s_->m);
@@ -410,7 +461,7 @@ public:
     af::poll<std::optional<T>> poll_next(context& cx) {
         // A receiver that always has a message would never yield: spend the task's budget.
         if (!coop::poll_proceed(cx)) return pending;
-        std::vector<waker> wake;
+        detail::wake_list wake;
         af::poll<std::optional<T>> result = pending;
         {
             std::lock_guard lk(s_->m);
@@ -435,7 +486,7 @@ public:
     /// Makes every current and future send fail with `closed`; wakes waiting senders. Values
     /// already queued stay receivable.
     void close() {
-        std::vector<waker> wake;
+        detail::wake_list wake;
         {
             std::lock_guard lk(s_->m);
             s_->rx_closed = true;
