@@ -153,7 +153,10 @@ private:
             int e = errno;
             if (e == EINTR) continue;
             if (e == EAGAIN || e == EWOULDBLOCK) {
-                clear(seen, bit);
+                // EAGAIN proves the read side is not closed either: a stale hang-up bit (e.g.
+                // the EPOLLHUP of a socket registered before connect/listen) must not make
+                // every later read retry at once for ever.
+                clear(seen, bit == readable ? (readable | closed_bits) : bit);
                 continue;  // re-check: clear fails when an event came meanwhile
             }
             return static_cast<long>(-e);
