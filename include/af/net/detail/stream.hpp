@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// The byte-stream surface shared by tcp_stream / unix_stream and their split halves: the
+// af::io::async_read / async_write members plus the awaitable helpers (read, write, read_exact,
+// write_all), written once over a shared socket_state.
+#include <string_view>  // write_all of text
+#include <utility>      // std::move
+
+#include "af/io/read.hpp"
+#include "af/io/read_exact.hpp"
+#include "af/io/write_all.hpp"
+#include "af/net/detail/socket.hpp"
+
+namespace af::net::detail {
+
+/// Reading side. One read (or read_exact) in flight at a time.
+class read_ops {
+public:
+    /// af::io::async_read: bytes read, 0 at end of stream; errors throw std::system_error.
+    af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return detail::poll_read(*s_, cx, buf); }
+
+    /// One read: the number of bytes put into `buf`, 0 once the peer shut down its side.
+    /// Cancellation: safe; dropping a pending read loses no data (the next read sees it).
+    auto read(std::span<std::byte> buf) noexcept { return af::io::read(*this, buf); }
+    /// Fills all of `buf` or throws (af::io::error::unexpected_eof when the stream ends first).
+    /// Cancellation: NOT safe; bytes already read into `buf` are gone from the stream.
+    auto read_exact(std::span<std::byte> buf) noexcept {
+        return af::io::read_exact(*this, buf);
+    }
+
+    int native_handle() const noexcept { return s_->fd(); }
+
+protected:
+    explicit read_ops(socket_ptr s) noexcept : s_(std::move(s)) {}
+    socket_ptr s_;
+};
+
+/// Writing side. One write (or write_all) in flight at a time.
+class write_ops {
+public:
+    /// af::io::async_write: bytes accepted; a peer that went away throws std::system_error
+    /// (EPIPE or ECONNRESET).
+    af::poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) {
+        return detail::poll_write(*s_, cx, buf);
+    }
+    /// Sockets do not buffer in user space: always ready.
+    af::poll<void> poll_flush(context&) noexcept { return {}; }
+    /// Shuts the writing direction down (the peer reads end of stream).
+    af::poll<void> poll_shutdown(context&) {
+        detail::shutdown(*s_, shutdown_how::write);
+        return {};
+    }
+
+    /// One write: the number of bytes accepted (maybe fewer than `buf.size()`).
+    /// Cancellation: safe; a dropped pending write wrote nothing.
+    auto write(std::span<const std::byte> buf) noexcept { return write_future(*this, buf); }
+    /// Writes all of `buf`. Cancellation: NOT safe; a prefix of `buf` may have been sent, and
+    /// how much is not reported.
+    auto write_all(std::span<const std::byte> buf) noexcept {
+        return af::io::write_all(*this, buf);
+    }
+    auto write_all(std::string_view text) noexcept {
+        return af::io::write_all(*this, std::as_bytes(std::span(text.data(), text.size())));
+    }
+
+    int native_handle() const noexcept { return s_->fd(); }
+
+protected:
+    explicit write_ops(socket_ptr s) noexcept : s_(std::move(s)) {}
+    socket_ptr s_;
+};
+
+/// Both sides over one socket (the unsplit stream).
+class stream_ops {
+public:
+    af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return detail::poll_read(*s_, cx, buf); }
+    af::poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) {
+        return detail::poll_write(*s_, cx, buf);
+    }
+    af::poll<void> poll_flush(context&) noexcept { return {}; }
+    af::poll<void> poll_shutdown(context&) {
+        detail::shutdown(*s_, shutdown_how::write);
+        return {};
+    }
+
+    /// See read_ops::read. Cancellation: safe.
+    auto read(std::span<std::byte> buf) noexcept { return af::io::read(*this, buf); }
+    /// See read_ops::read_exact. Cancellation: NOT safe.
+    auto read_exact(std::span<std::byte> buf) noexcept {
+        return af::io::read_exact(*this, buf);
+    }
+    /// See write_ops::write. Cancellation: safe.
+    auto write(std::span<const std::byte> buf) noexcept { return write_future(*this, buf); }
+    /// See write_ops::write_all. Cancellation: NOT safe.
+    auto write_all(std::span<const std::byte> buf) noexcept {
+        return af::io::write_all(*this, buf);
+    }
+    auto write_all(std::string_view text) noexcept {
+        return af::io::write_all(*this, std::as_bytes(std::span(text.data(), text.size())));
+    }
+
+    /// shutdown(2) without waiting: `write` makes the peer read end of stream while this side
+    /// can still read; `read` makes later reads return 0.
+    void shutdown(shutdown_how how) { detail::shutdown(*s_, how); }
+
+    int native_handle() const noexcept { return s_->fd(); }
+    /// False once moved from (or split).
+    explicit operator bool() const noexcept { return s_ != nullptr; }
+
+protected:
+    stream_ops() noexcept = default;
+    explicit stream_ops(socket_ptr s) noexcept : s_(std::move(s)) {}
+    socket_ptr s_;
+};
+
+}  // namespace af::net::detail

@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: MIT
+// Shared socket plumbing: registration, the error convention, byte I/O, accept and connect.
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <system_error>
+
+#include "af/future/poll_fn.hpp"
+#include "af/future/yield_now.hpp"
+#include "af/net/detail/socket.hpp"
+#include "af/rt/detail/context.hpp"
+#include "af/time/sleep.hpp"
+#include "internal.hpp"
+
+namespace af::net::detail {
+
+void throw_error(int err, std::string_view op, std::string_view target) {
+    std::string what(op);
+    if (!target.empty()) {
+        what += ' ';
+        what += target;
+    }
+    throw std::system_error(err, std::generic_category(), what);
+}
+
+socket_ptr open_socket(int domain, int type, const char* op, const std::string& target) {
+    auto& reactor = rt::detail::require_reactor(op);
+    int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw_error(errno, op, target);
+    rt::detail::io_source* src = reactor.open(fd);  // owns fd from here on, even if it throws
+    return std::make_shared<socket_state>(src, target);
+}
+
+owned_fd::~owned_fd() {
+    if (fd_ >= 0) ::close(fd_);
+}
+
+owned_fd new_socket(int domain, int type, const char* op, const std::string& target) {
+    (void)rt::detail::require_reactor(op);
+    int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) throw_error(errno, "socket", target);
+    return owned_fd(fd);
+}
+
+socket_ptr adopt(int fd, const char* op, std::string name) {
+    auto& reactor = rt::detail::require_reactor(op);
+    rt::detail::io_source* src = reactor.open(fd);
+    return std::make_shared<socket_state>(src, std::move(name));
+}
+
+af::poll<std::size_t> poll_read(socket_state& s, context& cx, std::span<std::byte> buf) {
+    auto p = s.src().poll_read(cx, buf.data(), buf.size());
+    if (p.is_pending()) return af::pending;
+    if (*p < 0) throw_error(static_cast<int>(-*p), "read", s.name());
+    return static_cast<std::size_t>(*p);
+}
+
+af::poll<std::size_t> poll_write(socket_state& s, context& cx, std::span<const std::byte> buf) {
+    auto p = s.src().poll_write(cx, buf.data(), buf.size());
+    if (p.is_pending()) return af::pending;
+    if (*p < 0) throw_error(static_cast<int>(-*p), "write", s.name());
+    return static_cast<std::size_t>(*p);
+}
+
+void shutdown(socket_state& s, shutdown_how how) {
+    int h = how == shutdown_how::read ? SHUT_RD : how == shutdown_how::write ? SHUT_WR : SHUT_RDWR;
+    if (::shutdown(s.fd(), h) < 0 && errno != ENOTCONN) throw_error(errno, "shutdown", s.name());
+}
+
+void set_int_option(const socket_state& s, int level, int name, int value, const char* what) {
+    if (::setsockopt(s.fd(), level, name, &value, sizeof value) < 0) throw_error(errno, what, s.name());
+}
+
+int int_option(const socket_state& s, int level, int name, const char* what) {
+    int v = 0;
+    socklen_t l = sizeof v;
+    if (::getsockopt(s.fd(), level, name, &v, &l) < 0) throw_error(errno, what, s.name());
+    return v;
+}
+
+socklen_t sock_name(const socket_state& s, sockaddr_storage& out, bool peer, const char* what) {
+    socklen_t l = sizeof out;
+    int r = peer ? ::getpeername(s.fd(), reinterpret_cast<sockaddr*>(&out), &l)
+                 : ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&out), &l);
+    if (r < 0) throw_error(errno, what, s.name());
+    return l;
+}
+
+af::task<int> accept_fd(socket_state& listener, sockaddr_storage& addr, socklen_t& len) {
+    using namespace std::chrono_literals;
+    auto backoff = 10ms;
+    for (;;) {
+        len = sizeof addr;
+        long r = co_await af::poll_fn([&](context& cx) {
+            return listener.src().poll_accept(cx, reinterpret_cast<sockaddr*>(&addr), &len);
+        });
+        if (r >= 0) co_return static_cast<int>(r);
+        int e = static_cast<int>(-r);
+        if (e == ECONNABORTED || e == EINTR) continue;
+        if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+            // The connection stays queued in the kernel; retrying at once would spin (the
+            // listener stays readable). Wait for descriptors to be freed.
+            if (rt::detail::current().time != nullptr) {
+                co_await af::time::sleep(backoff);
+                backoff = std::min(backoff * 2, std::chrono::milliseconds(100));
+            } else {
+                co_await af::yield_now();
+            }
+            continue;
+        }
+        throw_error(e, "accept", listener.name());
+    }
+}
+
+af::task<void> connect_fd(socket_state& s, const sockaddr* addr, socklen_t len) {
+    long r = co_await af::poll_fn([&](context& cx) { return s.src().poll_connect(cx, addr, len); });
+    if (r < 0) throw_error(static_cast<int>(-r), "connect", s.name());
+}
+
+}  // namespace af::net::detail
