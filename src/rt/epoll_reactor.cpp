@@ -178,6 +178,11 @@ private:
     atomic_waker read_waker_;
     atomic_waker write_waker_;
     bool connect_started_ = false;
+
+public:
+    // Set by retire() when the source waits in the retired list: it gave its reactor reference
+    // back already (the reactor's destructor frees what is still listed).
+    bool reactor_released_ = false;
 };
 
 class epoll_reactor final : public reactor {
@@ -197,8 +202,9 @@ public:
         ::epoll_ctl(ep_, EPOLL_CTL_ADD, wake_fd_, &ev);
     }
     ~epoll_reactor() override {
-        // Every source released its reference before we got here, and retired ones were freed
-        // by the park that followed (or below, when none did): nothing is left to touch us.
+        // Every source released its reference before we got here; retired ones still listed
+        // (no park followed their retirement) are freed here.
+        free_retired();
         ::close(wake_fd_);
         ::close(ep_);
     }
@@ -266,8 +272,16 @@ public:
             delete s;  // may release the last reference to this reactor: nothing after it
             return;
         }
-        std::lock_guard lk(retired_m_);
-        retired_.push_back(s);
+        // A retired source must not keep the reactor alive: when the runtime shuts down right
+        // after (no park follows to free the list), source and reactor would leak each other.
+        // The reactor's destructor frees the list instead. The flag is set before the push:
+        // a park may free the source as soon as it is listed.
+        s->reactor_released_ = true;
+        {
+            std::lock_guard lk(retired_m_);
+            retired_.push_back(s);
+        }
+        release();  // may delete this reactor: nothing after it
     }
 
 private:
@@ -289,7 +303,9 @@ private:
 };
 
 epoll_source::epoll_source(int fd, epoll_reactor& r) noexcept : io_source(fd), reactor_(r) { reactor_.retain(); }
-epoll_source::~epoll_source() { reactor_.release(); }
+epoll_source::~epoll_source() {
+    if (!reactor_released_) reactor_.release();
+}
 void epoll_source::close() noexcept { reactor_.retire(this); }
 
 }  // namespace
