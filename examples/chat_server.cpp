@@ -16,9 +16,16 @@
 int main(int argc, char** argv) {
     try {
         auto addr = af::net::socket_addr::parse(argc > 1 ? argv[1] : "127.0.0.1:7000");
+        const char* name = argc > 2 ? argv[2] : "auto";
         auto backend = af::rt::io_backend::automatic;
-        if (argc > 2 && std::strcmp(argv[2], "epoll") == 0) backend = af::rt::io_backend::epoll;
-        if (argc > 2 && std::strcmp(argv[2], "io_uring") == 0) backend = af::rt::io_backend::io_uring;
+        if (std::strcmp(name, "epoll") == 0) {
+            backend = af::rt::io_backend::epoll;
+        } else if (std::strcmp(name, "io_uring") == 0) {
+            backend = af::rt::io_backend::io_uring;
+        } else if (std::strcmp(name, "auto") != 0) {
+            std::fprintf(stderr, "chat_server: unknown backend '%s' (expected epoll, io_uring or auto)\n", name);
+            return 2;
+        }
         af::rt::runtime rt = af::rt::builder().multi_thread().enable_all().io_backend(backend).build();
         rt.block_on([](af::net::socket_addr addr) -> af::task<void> {
             auto listener = af::net::tcp_listener::bind(addr);
