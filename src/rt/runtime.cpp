@@ -108,6 +108,8 @@ reactor* make_reactor(io_backend kind) {
     switch (kind) {
     case io_backend::epoll: return make_epoll_reactor();
     case io_backend::io_uring: return make_uring_reactor();
+    // epoll measured faster than io_uring on every workload (docs/design/0008-reactor.md); it is
+    // also never refused, so automatic needs no fallback.
     case io_backend::automatic: return make_epoll_reactor();
     }
     return make_epoll_reactor();

@@ -1,14 +1,755 @@
 // SPDX-License-Identifier: MIT
-// The io_uring backend is not built yet: asking for it is a clear error, not a silent fallback.
+// The io_uring backend: completion-based I/O (design note docs/design/0008-reactor.md).
+//
+// Every source has two sides, read (read, recv_from, accept, poll_readable) and write (write,
+// send_to, connect), each with at most one operation in the kernel. An operation is submitted
+// by the first poll that finds its side idle, with buffers the source owns: reads land in the
+// source's buffer and are copied out by the poll that finds them complete, writes are copied
+// in before submission, addresses and msghdrs live in the source. So the kernel never holds a
+// pointer into a caller's memory, and a future may be dropped at any point.
+//
+// Dropped operations: nothing tells the source that a future died; the next poll of the same
+// side simply finds an operation in flight or complete. On the read side that is harmless:
+// completed bytes are handed to whichever read comes next (in order, none lost). On the write
+// side a new write (other buffer, length or bytes) first waits for the old one to finish and
+// discards its result: a write dropped after its first poll may still reach the descriptor,
+// which is the one place where the two backends differ.
+//
+// Freeing: a source counts its operations in the kernel. close() submits IORING_OP_ASYNC_CANCEL
+// for each, and the source is freed by whichever thread handles its last completion (or by
+// close() itself when nothing is in flight), so a completion never reaches freed memory.
+//
+// Threads: SQ access is serialised by `ring_m_` and every poll submits at once (io_uring_submit),
+// so no submission waits for a park. CQ consumption is serialised by `cq_m_`; the parker waits in
+// io_uring_enter without holding it, so a poll that just submitted can reap its own completion
+// at once (a read of ready data, a write with buffer space: both complete inside the submit)
+// instead of going through the parked thread. Wakers are woken and sources freed after every
+// lock is released. Lock order: cq_m_ -> source -> ring_m_; park_m_ only around the wait.
+// unpark() writes an eventfd that a multishot POLL_ADD watches (never drained, see reap).
+#include <fcntl.h>
+#include <liburing.h>
+#include <poll.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
 #include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
 #include <system_error>
 
+#include "af/core/coop.hpp"
 #include "af/rt/detail/reactor.hpp"
 
 namespace af::rt::detail {
+namespace {
 
-reactor* make_uring_reactor() {
-    throw std::system_error(ENOSYS, std::generic_category(), "af: the io_uring backend is not available in this build");
+// user_data: a source pointer (8-aligned) with the side and the kind of operation in the low bits.
+constexpr std::uint64_t tag_read = 0;
+constexpr std::uint64_t tag_write = 1;
+constexpr std::uint64_t tag_retry_poll = 2;  // a POLL_ADD waiting to re-issue an op that said EAGAIN
+constexpr std::uint64_t tag_mask = 7;
+constexpr std::uint64_t ud_ignore = 0;  // cancel requests: their completions carry nothing
+constexpr std::uint64_t ud_wake = 1;    // the unpark eventfd's poll
+
+// Largest single operation; a larger request is served in parts (short reads/writes are legal).
+constexpr std::size_t max_io = 64 * 1024;
+
+enum class op_kind : std::uint8_t { none, read, recv, recvmsg, accept, poll_in, write, send, sendmsg, connect };
+
+constexpr unsigned ring_entries = 256;
+
+// The reactor whose completions this thread is handling (a waker or a destructor reached from
+// there must not try to take the CQ lock again).
+thread_local const void* tl_reaping = nullptr;
+// The reactor this thread is parked in (a close() reached from a wake must not wait on park_m_).
+thread_local const void* tl_parking = nullptr;
+
+class uring_reactor;
+
+struct side {
+    op_kind kind = op_kind::none;
+    bool in_flight = false;  // the op's completion is due
+    bool retrying = false;   // a retry POLL_ADD's completion is due
+    bool done = false;       // completed; `res` not yet handed out
+    int res = 0;
+    std::size_t off = 0;     // read side: bytes of `res` already handed out
+    std::size_t len = 0;     // bytes submitted
+    const void* caller = nullptr;  // write side: the caller's buffer (identity of the op)
+    std::unique_ptr<char[]> buf;
+    std::size_t cap = 0;
+    sockaddr_storage addr{};
+    socklen_t addr_len = 0;
+    msghdr msg{};
+    iovec iov{};
+    std::optional<af::waker> waker;
+
+    bool busy() const noexcept { return in_flight || retrying; }
+    void reset() noexcept {
+        kind = op_kind::none;
+        done = false;
+        res = 0;
+        off = 0;
+        caller = nullptr;
+    }
+    void reserve(std::size_t n) {
+        if (cap >= n) return;
+        buf = std::make_unique<char[]>(n);  // only while idle: the kernel holds no pointer into it
+        cap = n;
+    }
+    void remember(context& cx) {
+        if (!waker || !waker->will_wake(cx.waker())) waker.emplace(cx.waker());
+    }
+};
+
+struct reap_out {
+    std::optional<af::waker> wake;
+    bool free = false;
+};
+
+class uring_source final : public io_source {
+public:
+    uring_source(int fd, bool socket, uring_reactor& r) noexcept;
+    ~uring_source() override;
+
+    af::poll<long> poll_read(context& cx, void* buf, std::size_t len) override {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
+            if (read_.busy()) return std::nullopt;
+            if (read_.done) {
+                if (is_data(read_.kind)) return take_bytes(buf, len);
+                drop_result(read_);
+            }
+            if (len == 0) return 0L;
+            std::size_t n = std::min(len, max_io);
+            read_.reserve(n);
+            read_.kind = socket_ ? op_kind::recv : op_kind::read;
+            read_.len = n;
+            submit(read_, tag_read);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) override {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        std::size_t n = std::min(len, max_io);
+        op_kind k = socket_ ? op_kind::send : op_kind::write;
+        return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
+            if (auto r = same_write(k, buf, n, nullptr, 0)) return r;
+            if (write_.busy()) return std::nullopt;  // an abandoned write: wait for it first
+            write_.reset();
+            write_.reserve(n);
+            if (n > 0) std::memcpy(write_.buf.get(), buf, n);
+            write_.kind = k;
+            write_.len = n;
+            write_.caller = buf;
+            submit(write_, tag_write);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
+                                  socklen_t* from_len) override {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
+            if (read_.busy()) return std::nullopt;
+            if (read_.done) {
+                if (read_.kind == op_kind::recvmsg) {
+                    long r = read_.res;
+                    if (r >= 0) {
+                        std::size_t got = std::min(static_cast<std::size_t>(r), len);
+                        if (got > 0) std::memcpy(buf, read_.buf.get(), got);
+                        copy_addr(from, from_len, read_.addr, read_.msg.msg_namelen);
+                        r = static_cast<long>(got);  // a datagram's rest is discarded, as recvfrom does
+                    }
+                    read_.reset();
+                    return r;
+                }
+                if (is_data(read_.kind)) {
+                    if (from_len != nullptr) *from_len = 0;  // stream bytes: no address
+                    return take_bytes(buf, len);
+                }
+                drop_result(read_);
+            }
+            // A datagram larger than `len` is truncated anyway: no need for a bigger buffer.
+            std::size_t n = std::min(len, max_io);
+            read_.reserve(n == 0 ? 1 : n);
+            read_.kind = op_kind::recvmsg;
+            read_.len = n;
+            read_.iov = {read_.buf.get(), n};
+            read_.msg = {};
+            read_.msg.msg_name = &read_.addr;
+            read_.msg.msg_namelen = sizeof read_.addr;
+            read_.msg.msg_iov = &read_.iov;
+            read_.msg.msg_iovlen = 1;
+            submit(read_, tag_read);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    af::poll<long> poll_send_to(context& cx, const void* buf, std::size_t len, const sockaddr* to,
+                                socklen_t to_len) override {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        std::size_t n = std::min(len, max_io);
+        if (to_len > sizeof(sockaddr_storage)) return static_cast<long>(-EINVAL);
+        return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
+            if (auto r = same_write(op_kind::sendmsg, buf, n, to, to_len)) return r;
+            if (write_.busy()) return std::nullopt;
+            write_.reset();
+            write_.reserve(n == 0 ? 1 : n);
+            if (n > 0) std::memcpy(write_.buf.get(), buf, n);
+            std::memcpy(&write_.addr, to, to_len);
+            write_.addr_len = to_len;
+            write_.kind = op_kind::sendmsg;
+            write_.len = n;
+            write_.caller = buf;
+            write_.iov = {write_.buf.get(), n};
+            write_.msg = {};
+            write_.msg.msg_name = &write_.addr;
+            write_.msg.msg_namelen = to_len;
+            write_.msg.msg_iov = &write_.iov;
+            write_.msg.msg_iovlen = 1;
+            submit(write_, tag_write);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    af::poll<long> poll_accept(context& cx, sockaddr* addr, socklen_t* addr_len) override {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
+            if (read_.busy()) return std::nullopt;
+            if (read_.done) {
+                if (read_.kind == op_kind::accept) {
+                    long r = read_.res;
+                    if (r >= 0) copy_addr(addr, addr_len, read_.addr, read_.addr_len);
+                    read_.reset();
+                    return r;
+                }
+                drop_result(read_);
+            }
+            read_.kind = op_kind::accept;
+            read_.addr_len = sizeof read_.addr;
+            submit(read_, tag_read);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    af::poll<long> poll_connect(context& cx, const sockaddr* addr, socklen_t addr_len) override {
+        if (addr_len > sizeof(sockaddr_storage)) return static_cast<long>(-EINVAL);
+        return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
+            if (connect_result_) return *connect_result_;
+            if (write_.kind == op_kind::connect && write_.addr_len == addr_len &&
+                std::memcmp(&write_.addr, addr, addr_len) == 0) {
+                if (write_.busy()) return std::nullopt;
+                if (write_.done) {
+                    connect_result_ = write_.res;  // later calls (the contract allows them) see it too
+                    write_.reset();
+                    return *connect_result_;
+                }
+            }
+            if (write_.busy()) return std::nullopt;
+            write_.reset();
+            std::memcpy(&write_.addr, addr, addr_len);
+            write_.addr_len = addr_len;
+            write_.kind = op_kind::connect;
+            submit(write_, tag_write);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    af::poll<long> poll_readable(context& cx) override {
+        return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
+            if (read_.busy()) return std::nullopt;  // a read in flight: its completion means readable
+            if (read_.done) {
+                if (read_.kind == op_kind::poll_in) {
+                    read_.reset();
+                    return 0L;
+                }
+                return 0L;  // a completed read (data, end of file or error) waits for the next read
+            }
+            read_.kind = op_kind::poll_in;
+            submit(read_, tag_read);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    void close() noexcept override;
+
+    // --- the reactor's side (under m_) ---
+    // Handles one completion; says whom to wake and whether the source is now to be freed.
+    reap_out complete(std::uint64_t tag, int res, unsigned flags) noexcept;
+    bool closing() const noexcept { return closing_; }
+    void closed_fds() noexcept;
+
+private:
+    static bool is_data(op_kind k) noexcept {
+        return k == op_kind::read || k == op_kind::recv || k == op_kind::recvmsg;
+    }
+
+    // Hands out bytes of a completed read (the rest stays for the next read).
+    long take_bytes(void* buf, std::size_t len) noexcept {
+        long r = read_.res;
+        if (r <= 0) {
+            read_.reset();  // end of file or an error: given once
+            return r;
+        }
+        std::size_t avail = static_cast<std::size_t>(r) - read_.off;
+        std::size_t n = std::min(avail, len);
+        if (n > 0) std::memcpy(buf, read_.buf.get() + read_.off, n);
+        read_.off += n;
+        if (read_.off == static_cast<std::size_t>(r)) read_.reset();
+        return static_cast<long>(n);
+    }
+
+    // A completed result nobody of this kind will ask for (a poll before a read, say).
+    void drop_result(side& s) noexcept {
+        if (s.kind == op_kind::accept && s.res >= 0) ::close(s.res);
+        s.reset();
+    }
+
+    // The result of the write side's operation if it is this same write; nullopt to submit or wait.
+    std::optional<long> same_write(op_kind k, const void* buf, std::size_t n, const sockaddr* to, socklen_t to_len) {
+        if (write_.kind != k || write_.caller != buf || write_.len != n) return std::nullopt;
+        if (n > 0 && std::memcmp(write_.buf.get(), buf, n) != 0) return std::nullopt;
+        if (to != nullptr && (write_.addr_len != to_len || std::memcmp(&write_.addr, to, to_len) != 0)) {
+            return std::nullopt;
+        }
+        if (!write_.done) return std::nullopt;
+        long r = write_.res;
+        write_.reset();
+        return r;
+    }
+
+    static void copy_addr(sockaddr* out, socklen_t* out_len, const sockaddr_storage& a, socklen_t a_len) noexcept {
+        if (out == nullptr || out_len == nullptr) return;
+        std::size_t n = std::min<std::size_t>(*out_len, a_len);
+        std::memcpy(out, &a, n);
+        *out_len = a_len;
+    }
+
+    template <class Step>
+    af::poll<long> drive(context& cx, side& s, Step step);
+
+    void submit(side& s, std::uint64_t tag) noexcept;
+    void submit_retry_poll(side& s, std::uint64_t tag) noexcept;
+    void prep(io_uring_sqe* sqe, side& s) noexcept;
+
+    friend class uring_reactor;
+
+    uring_reactor& reactor_;
+    std::mutex m_;
+    side read_;
+    side write_;
+    std::optional<long> connect_result_;
+    int inflight_ = 0;  // completions still due (ops and retry polls; cancels are not counted)
+    bool closing_ = false;
+    bool socket_;
+};
+
+class uring_reactor final : public reactor {
+public:
+    uring_reactor() {
+        io_uring_params p{};
+        int r = io_uring_queue_init_params(ring_entries, &ring_, &p);
+        if (r < 0) {
+            std::string why = "af: io_uring_queue_init failed";
+            if (r == -EPERM) why += " (io_uring disabled by kernel.io_uring_disabled or a seccomp policy)";
+            if (r == -ENOSYS) why += " (kernel without io_uring)";
+            throw std::system_error(-r, std::generic_category(), why);
+        }
+        if (!(p.features & IORING_FEAT_EXT_ARG)) {
+            // Waiting with a timeout without an SQE (and so without the SQ lock) needs it (5.11).
+            io_uring_queue_exit(&ring_);
+            throw std::system_error(ENOSYS, std::generic_category(), "af: io_uring lacks IORING_FEAT_EXT_ARG (kernel older than 5.11)");
+        }
+        wake_fd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        if (wake_fd_ < 0) {
+            int e = errno;
+            io_uring_queue_exit(&ring_);
+            throw std::system_error(e, std::generic_category(), "eventfd");
+        }
+        std::lock_guard lk(ring_m_);
+        arm_wake();
+    }
+
+    ~uring_reactor() override {
+        // No source is left (each held a reference), so no completion can name one.
+        io_uring_queue_exit(&ring_);
+        ::close(wake_fd_);
+    }
+
+    io_source* open(int fd) override {
+        struct stat st {};
+        bool sock = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        // Relaxed: a counter for metrics.
+        sources_.fetch_add(1, std::memory_order_relaxed);
+        return new uring_source(fd, sock, *this);
+    }
+
+    io_backend_kind kind() const noexcept override { return io_backend_kind::io_uring; }
+
+    bool park(int timeout_ms) override {
+        std::unique_lock lk(park_m_, std::defer_lock);
+        if (timeout_ms == 0) {
+            if (!lk.try_lock()) return false;  // another thread is parked here: it dispatches
+        } else {
+            lk.lock();
+        }
+        tl_parking = this;
+        parking_.store(true);
+        struct unmark {
+            uring_reactor* r;
+            ~unmark() {
+                r->parking_.store(false);
+                tl_parking = nullptr;
+            }
+        } unmark_on_return{this};
+        flush();
+        bool any = false;
+        bool woke = reap(&any);
+        // The flag, not the eventfd's CQE, says an unpark came: a poller's reap may consume
+        // that CQE between our reap and our wait (see the re-signal in reap).
+        if (notified_.exchange(false) || any || timeout_ms == 0) return woke;
+        // Wait for one completion without consuming it: pollers may reap meanwhile (cq_m_).
+        __kernel_timespec ts{};
+        io_uring_getevents_arg arg{};
+        if (timeout_ms > 0) {
+            ts.tv_sec = timeout_ms / 1000;
+            ts.tv_nsec = static_cast<long long>(timeout_ms % 1000) * 1000000;
+            arg.ts = reinterpret_cast<std::uint64_t>(&ts);
+        }
+        ::io_uring_enter2(static_cast<unsigned>(ring_.ring_fd), 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+                          reinterpret_cast<sigset_t*>(&arg), sizeof arg);
+        notified_.store(false);  // whatever woke us, this park is over: an unpark after this ends the next
+        return reap() || woke;
+    }
+
+    void unpark() noexcept override {
+        notified_.store(true);
+        std::uint64_t one = 1;
+        [[maybe_unused]] ssize_t r = ::write(wake_fd_, &one, sizeof one);
+    }
+
+    std::size_t sources() const noexcept override { return sources_.load(std::memory_order_relaxed); }
+
+    // --- for sources ---
+    // Takes an SQE, lets `fill` prepare it, submits. Never fails: a full SQ is flushed first.
+    template <class Fill>
+    void submit(Fill fill) noexcept {
+        std::lock_guard lk(ring_m_);
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        while (sqe == nullptr) {
+            io_uring_submit(&ring_);
+            sqe = io_uring_get_sqe(&ring_);
+        }
+        fill(sqe);
+        // EBUSY/EAGAIN leave the SQE queued: the next submit or park flushes it.
+        io_uring_submit(&ring_);
+    }
+
+    // Reaps what has completed if no other thread is doing so; true if it could look.
+    bool try_reap() noexcept {
+        if (tl_reaping == this) return false;
+        std::unique_lock lk(cq_m_, std::try_to_lock);
+        if (!lk.owns_lock()) return false;
+        lk.unlock();
+        reap();
+        return true;
+    }
+
+    // close() of a source whose operations are still in the kernel and that no parked thread
+    // may be around to finish (the runtime may be gone): drive the ring briefly ourselves.
+    void drain_closing() noexcept {
+        if (tl_reaping == this || tl_parking == this) return;
+        std::unique_lock lk(park_m_, std::try_to_lock);
+        if (!lk.owns_lock()) return;  // a parked thread will reap the cancellations
+        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+        // Acquire: pairs with the release in source_freed.
+        while (closing_.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) {
+            flush();
+            if (reap()) continue;
+            __kernel_timespec ts{0, 1000000};
+            io_uring_getevents_arg arg{};
+            arg.ts = reinterpret_cast<std::uint64_t>(&ts);
+            ::io_uring_enter2(static_cast<unsigned>(ring_.ring_fd), 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
+                              reinterpret_cast<sigset_t*>(&arg), sizeof arg);
+            reap();
+        }
+    }
+
+    void closing_started() noexcept { closing_.fetch_add(1, std::memory_order_relaxed); }  // Relaxed: see drain
+    void source_freed(bool was_closing) noexcept {
+        sources_.fetch_sub(1, std::memory_order_relaxed);  // Relaxed: metrics
+        if (was_closing) closing_.fetch_sub(1, std::memory_order_release);  // Release: the free happened
+    }
+
+private:
+    void arm_wake() noexcept {  // under ring_m_
+        io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
+        while (sqe == nullptr) {
+            io_uring_submit(&ring_);
+            sqe = io_uring_get_sqe(&ring_);
+        }
+        if (multishot_) {
+            io_uring_prep_poll_multishot(sqe, wake_fd_, POLLIN);  // readable at once: one CQE, then per write
+        } else {
+            // One-shot (kernels before 5.13): drain, or an always-readable eventfd spins.
+            std::uint64_t v;
+            while (::read(wake_fd_, &v, sizeof v) > 0) {
+            }
+            io_uring_prep_poll_add(sqe, wake_fd_, POLLIN);
+        }
+        io_uring_sqe_set_data64(sqe, ud_wake);
+        io_uring_submit(&ring_);
+    }
+
+    void flush() noexcept {
+        std::lock_guard lk(ring_m_);
+        if (io_uring_sq_ready(&ring_) > 0) io_uring_submit(&ring_);
+    }
+
+    // Handles every completion available now, in batches: state changes under cq_m_ and the
+    // source's lock, wakes and frees after both are released. True when it woke a task;
+    // `*any` says whether there was any completion at all (an unpark's, say).
+    bool reap(bool* any = nullptr) noexcept {
+        bool woke = false;
+        for (;;) {
+            constexpr unsigned batch = 64;
+            reap_out outs[batch];
+            uring_source* frees[batch];
+            unsigned nfree = 0;
+            unsigned n = 0;
+            {
+                std::lock_guard lk(cq_m_);
+                tl_reaping = this;
+                io_uring_cqe* cqes[batch];
+                n = io_uring_peek_batch_cqe(&ring_, cqes, batch);
+                if (n > 0 && any != nullptr) *any = true;
+                if (n > 0) {
+                    // Every op we just saw was submitted under ring_m_ by a thread that has
+                    // released it since (or is about to): taking it orders their writes
+                    // before ours the way the kernel already did, in terms TSan can see.
+                    std::lock_guard order(ring_m_);
+                }
+                bool rearm = false;
+                bool resignal = false;
+                for (unsigned i = 0; i < n; ++i) {
+                    std::uint64_t ud = io_uring_cqe_get_data64(cqes[i]);
+                    int res = cqes[i]->res;
+                    unsigned flags = cqes[i]->flags;
+                    if (ud == ud_ignore) continue;
+                    if (ud == ud_wake) {
+                        // The eventfd is not drained here: the multishot poll posts its CQE
+                        // from task work that checks readiness first, so a drain racing with
+                        // an unpark (from a poller's reap, not the parked thread) would swallow
+                        // that unpark's CQE. The counter only grows (2^64 unparks to overflow).
+                        // Consumed by a poller while a thread parks and its unpark is not yet
+                        // taken: the parker may be about to wait for a CQE that already came
+                        // and went. Signal again; it costs at most one spurious return.
+                        if (tl_parking != this && parking_.load() && notified_.load()) resignal = true;
+                        if (!(flags & IORING_CQE_F_MORE)) {
+                            if (res == -EINVAL) multishot_ = false;
+                            rearm = true;
+                        }
+                        continue;
+                    }
+                    auto* s = reinterpret_cast<uring_source*>(ud & ~tag_mask);
+                    {
+                        std::lock_guard sl(s->m_);
+                        outs[i] = s->complete(ud & tag_mask, res, flags);
+                    }
+                    if (outs[i].free) frees[nfree++] = s;
+                }
+                io_uring_cq_advance(&ring_, n);
+                if (rearm) {
+                    std::lock_guard rl(ring_m_);
+                    arm_wake();
+                }
+                tl_reaping = nullptr;
+                if (resignal) {
+                    std::uint64_t one = 1;
+                    [[maybe_unused]] ssize_t w = ::write(wake_fd_, &one, sizeof one);
+                }
+            }
+            for (unsigned i = 0; i < n; ++i) {
+                if (outs[i].wake) {
+                    std::move(*outs[i].wake).wake();
+                    woke = true;
+                }
+            }
+            for (unsigned i = 0; i < nfree; ++i) frees[i]->closed_fds(), delete frees[i];
+            if (n < batch) return woke;
+        }
+    }
+
+    io_uring ring_{};
+    int wake_fd_ = -1;
+    bool multishot_ = true;  // under cq_m_ (arm_wake runs from reap, or in the constructor)
+    std::mutex ring_m_;      // SQ
+    std::mutex cq_m_;        // CQ head
+    std::mutex park_m_;      // one waiter
+    std::atomic<std::size_t> sources_{0};
+    std::atomic<std::size_t> closing_{0};
+    std::atomic<bool> notified_{false};  // an unpark not yet taken by a park
+    std::atomic<bool> parking_{false};   // a thread is inside park()
+};
+
+uring_source::uring_source(int fd, bool socket, uring_reactor& r) noexcept : io_source(fd), reactor_(r), socket_(socket) {
+    reactor_.retain();
 }
+
+uring_source::~uring_source() { reactor_.release(); }
+
+void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
+    switch (s.kind) {
+    case op_kind::read: io_uring_prep_read(sqe, fd(), s.buf.get(), static_cast<unsigned>(s.len), static_cast<__u64>(-1)); break;
+    case op_kind::recv: io_uring_prep_recv(sqe, fd(), s.buf.get(), s.len, 0); break;
+    case op_kind::recvmsg:
+        s.msg.msg_namelen = sizeof s.addr;  // the kernel wrote the last sender's length here
+        io_uring_prep_recvmsg(sqe, fd(), &s.msg, 0);
+        break;
+    case op_kind::accept:
+        s.addr_len = sizeof s.addr;
+        io_uring_prep_accept(sqe, fd(), reinterpret_cast<sockaddr*>(&s.addr), &s.addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        break;
+    case op_kind::poll_in: io_uring_prep_poll_add(sqe, fd(), POLLIN); break;
+    case op_kind::write: io_uring_prep_write(sqe, fd(), s.buf.get(), static_cast<unsigned>(s.len), static_cast<__u64>(-1)); break;
+    case op_kind::send: io_uring_prep_send(sqe, fd(), s.buf.get(), s.len, MSG_NOSIGNAL); break;
+    case op_kind::sendmsg: io_uring_prep_sendmsg(sqe, fd(), &s.msg, MSG_NOSIGNAL); break;
+    case op_kind::connect: io_uring_prep_connect(sqe, fd(), reinterpret_cast<sockaddr*>(&s.addr), s.addr_len); break;
+    case op_kind::none: io_uring_prep_nop(sqe); break;
+    }
+}
+
+void uring_source::submit(side& s, std::uint64_t tag) noexcept {  // under m_
+    s.in_flight = true;
+    ++inflight_;
+    std::uint64_t ud = reinterpret_cast<std::uint64_t>(this) | tag;
+    reactor_.submit([&](io_uring_sqe* sqe) {
+        prep(sqe, s);
+        io_uring_sqe_set_data64(sqe, ud);
+    });
+}
+
+void uring_source::submit_retry_poll(side& s, std::uint64_t tag) noexcept {  // under m_
+    s.retrying = true;
+    ++inflight_;
+    std::uint64_t ud = reinterpret_cast<std::uint64_t>(this) | tag | tag_retry_poll;
+    unsigned events = (tag == tag_read) ? POLLIN : POLLOUT;
+    reactor_.submit([&](io_uring_sqe* sqe) {
+        io_uring_prep_poll_add(sqe, fd(), events);
+        io_uring_sqe_set_data64(sqe, ud);
+    });
+}
+
+reap_out uring_source::complete(std::uint64_t tag, int res, unsigned) noexcept {
+    reap_out out;
+    std::uint64_t dir = tag & tag_write;
+    side& s = dir == tag_write ? write_ : read_;
+    --inflight_;
+    if (tag & tag_retry_poll) {
+        s.retrying = false;
+        if (!closing_) submit(s, dir);  // ready (or in error): the op itself reports which
+    } else {
+        s.in_flight = false;
+        if (closing_) {
+            if (s.kind == op_kind::accept && res >= 0) ::close(res);  // accepted after all: nobody takes it
+        } else if (res == -EAGAIN && s.kind != op_kind::poll_in) {
+            // Older kernels honour O_NONBLOCK: wait for readiness, then issue the op again.
+            submit_retry_poll(s, dir);
+        } else if (res == -ECANCELED || res == -EINTR) {
+            // Not our cancel (we are not closing): the submitting thread exited, say. Again.
+            submit(s, dir);
+        } else {
+            s.done = true;
+            s.res = res;
+            s.off = 0;
+            if (s.waker) {
+                out.wake.emplace(std::move(*s.waker));
+                s.waker.reset();
+            }
+        }
+    }
+    out.free = closing_ && inflight_ == 0;
+    return out;
+}
+
+void uring_source::closed_fds() noexcept {
+    if (read_.done) drop_result(read_);
+    ::close(fd());
+    reactor_.source_freed(true);
+}
+
+void uring_source::close() noexcept {
+    uring_reactor& r = reactor_;
+    r.retain();  // freeing this source may drop the reactor's last reference midway
+    bool free_now;
+    {
+        std::lock_guard lk(m_);
+        closing_ = true;
+        r.closing_started();
+        std::uint64_t base = reinterpret_cast<std::uint64_t>(this);
+        for (std::uint64_t dir : {tag_read, tag_write}) {
+            side& s = dir == tag_write ? write_ : read_;
+            std::uint64_t targets[2];
+            int nt = 0;
+            if (s.in_flight) targets[nt++] = base | dir;
+            if (s.retrying) targets[nt++] = base | dir | tag_retry_poll;
+            for (int i = 0; i < nt; ++i) {
+                std::uint64_t ud = targets[i];
+                r.submit([&](io_uring_sqe* sqe) {
+                    io_uring_prep_cancel64(sqe, ud, 0);
+                    io_uring_sqe_set_data64(sqe, ud_ignore);
+                });
+            }
+        }
+        free_now = inflight_ == 0;
+    }
+    if (free_now) {
+        closed_fds();
+        delete this;
+    } else {
+        // The cancellations usually complete inside their submit: reap them now if we can.
+        r.try_reap();
+        r.drain_closing();
+    }
+    r.release();
+}
+
+template <class Step>
+af::poll<long> uring_source::drive(context& cx, side& s, Step step) {
+    std::unique_lock lk(m_);
+    bool submitted = false;
+    if (std::optional<long> r = step(submitted)) return *r;
+    if (submitted) {
+        // The op may have completed inside its submit: reap it rather than wait for a wake.
+        // Look again even when another thread holds the CQ: it may have completed our op
+        // while our lock was released, before our waker was stored.
+        lk.unlock();
+        reactor_.try_reap();
+        lk.lock();
+        bool again = false;
+        if (std::optional<long> r = step(again)) return *r;
+    }
+    s.remember(cx);
+    return af::pending;
+}
+
+}  // namespace
+
+reactor* make_uring_reactor() { return new uring_reactor(); }
 
 }  // namespace af::rt::detail

@@ -8,7 +8,9 @@
 #include <algorithm>
 #include <cstring>
 #include <string>
+#include <system_error>
 #include <thread>
+#include <tuple>
 
 #include "af/core/task.hpp"
 #include "af/future/poll_fn.hpp"
@@ -40,14 +42,24 @@ af::task<long> write_some(io_source* s, const char* buf, std::size_t n) {
     co_return co_await af::poll_fn([&](af::context& cx) { return s->poll_write(cx, buf, n); });
 }
 
-class reactor_flavors : public ::testing::TestWithParam<int> {
+// Parameter: flavor (0 current_thread, 1 multi_thread, 2 thread_per_core) and backend.
+class reactor_flavors : public ::testing::TestWithParam<std::tuple<int, af::rt::io_backend>> {
 protected:
+    void SetUp() override {
+        if (std::get<1>(GetParam()) != af::rt::io_backend::io_uring) return;
+        try {
+            (void)af::rt::builder().current_thread().enable_io().io_backend(af::rt::io_backend::io_uring).build();
+        } catch (const std::system_error& e) {
+            GTEST_SKIP() << "io_uring refused here: " << e.what();
+        }
+    }
     af::rt::runtime make() {
         af::rt::builder b;
-        if (GetParam() == 0) b.current_thread();
-        if (GetParam() == 1) b.multi_thread().worker_threads(2);
-        if (GetParam() == 2) b.thread_per_core().worker_threads(2);
-        return b.enable_all().io_backend(af::rt::io_backend::epoll).build();
+        int flavor = std::get<0>(GetParam());
+        if (flavor == 0) b.current_thread();
+        if (flavor == 1) b.multi_thread().worker_threads(2);
+        if (flavor == 2) b.thread_per_core().worker_threads(2);
+        return b.enable_all().io_backend(std::get<1>(GetParam())).build();
     }
 };
 
@@ -131,7 +143,16 @@ TEST_P(reactor_flavors, dropping_a_pending_read_loses_nothing) {
     EXPECT_EQ(got, "hello");
 }
 
-INSTANTIATE_TEST_SUITE_P(flavors, reactor_flavors, ::testing::Values(0, 1, 2));
+std::string flavor_name(const ::testing::TestParamInfo<std::tuple<int, af::rt::io_backend>>& info) {
+    const char* flavors[] = {"current_thread", "multi_thread", "thread_per_core"};
+    std::string b = std::get<1>(info.param) == af::rt::io_backend::epoll ? "epoll" : "io_uring";
+    return b + "_" + flavors[std::get<0>(info.param)];
+}
+
+INSTANTIATE_TEST_SUITE_P(flavors, reactor_flavors,
+                         ::testing::Combine(::testing::Values(0, 1, 2),
+                                            ::testing::Values(af::rt::io_backend::epoll, af::rt::io_backend::io_uring)),
+                         flavor_name);
 
 TEST(reactor, io_without_enable_io_is_a_clear_error) {
     af::rt::runtime rt = af::rt::builder().current_thread().build();
