@@ -394,9 +394,16 @@ public:
     io_source* open(int fd) override {
         struct stat st {};
         bool sock = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        uring_source* s = nullptr;
+        try {
+            s = new uring_source(fd, sock, *this);
+        } catch (...) {
+            ::close(fd);  // the source owns the descriptor even when opening fails
+            throw;
+        }
         // Relaxed: a counter for metrics.
         sources_.fetch_add(1, std::memory_order_relaxed);
-        return new uring_source(fd, sock, *this);
+        return s;
     }
 
     io_backend_kind kind() const noexcept override { return io_backend_kind::io_uring; }
