@@ -6,7 +6,7 @@
 ///     tokio). Every workload runs on these.
 ///   - "af-local": `af::executor::local_pool`; "af-pool2": a two-thread
 ///     `af::executor::thread_pool`. Only the executor workloads (spawn_join, yield, chain,
-///     idle_memory): channels and timers are measured on the runtime.
+///     idle_memory): channels, timers and sockets are measured on the runtime.
 ///
 ///     af_compare af-rt-ct spawn_join 1000000
 ///     {"system":"af-rt-ct","workload":"spawn_join","n":1000000,...,"check":"ok"}
@@ -15,10 +15,13 @@
 /// tokio, futures-rs and Asio programs next to this file: a main task spawns the work and
 /// awaits the join handles. Each `bench_run_*` function is the measured region; callgrind
 /// counts instructions only inside them (`--toggle-collect=*bench_run_*`).
+#include <array>    // message buffers
 #include <chrono>   // the polling interval of the thread-pool idle workload
 #include <cstdint>  // std::uint64_t
 #include <cstdio>   // std::fprintf
 #include <cstdlib>  // std::exit
+#include <cstring>  // std::memcmp
+#include <span>     // buffers
 #include <mutex>    // the waker lot
 #include <optional> // received values
 #include <thread>   // std::this_thread::sleep_for
@@ -33,6 +36,8 @@
 #include "af/executor/local_pool.hpp"
 #include "af/executor/thread_pool.hpp"
 #include "af/future/yield_now.hpp"
+#include "af/net/tcp_listener.hpp"
+#include "af/net/tcp_stream.hpp"
 #include "af/rt/runtime.hpp"
 #include "af/rt/spawn.hpp"
 #include "af/time/sleep.hpp"
@@ -226,6 +231,106 @@ af::task<uint64_t> sleep_main(uint64_t n) {
     co_return done;
 }
 
+// --- tcp_echo: `conns` clients each send `msgs` 1 KiB messages and read each echo back ---------
+
+// Echoes until the client shuts down its side; returns the bytes echoed.
+af::task<uint64_t> echo_server(af::net::tcp_stream s) {
+    std::array<std::byte, 4096> buf;
+    uint64_t echoed = 0;
+    for (;;) {
+        std::size_t n = co_await s.read(buf);
+        if (n == 0) co_return echoed;
+        co_await s.write_all(std::span<const std::byte>(buf.data(), n));
+        echoed += n;
+    }
+}
+
+af::task<uint64_t> echo_accept(af::net::tcp_listener listener, uint64_t conns) {
+    std::vector<af::join_handle<uint64_t>> handles;
+    handles.reserve(conns);
+    for (uint64_t c = 0; c < conns; ++c) {
+        auto accepted = co_await listener.accept();
+        accepted.first.set_nodelay(true);
+        handles.push_back(spawn(echo_server(std::move(accepted.first))));
+    }
+    uint64_t echoed = 0;
+    for (auto& h : handles) echoed += co_await h;
+    co_return echoed;
+}
+
+// Returns the checksum of every echo; exits on an echo that differs from what was sent.
+af::task<uint64_t> echo_client(af::net::socket_addr addr, uint64_t c, uint64_t msgs) {
+    af::net::tcp_stream s = co_await af::net::tcp_stream::connect(addr);
+    s.set_nodelay(true);
+    std::array<unsigned char, compare::echo_msg> out;
+    std::array<unsigned char, compare::echo_msg> back;
+    compare::echo_init(out.data(), c);
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < msgs; ++i) {
+        compare::echo_stamp(out.data(), c, i);
+        co_await s.write_all(std::as_bytes(std::span(out)));
+        co_await s.read_exact(std::as_writable_bytes(std::span(back)));
+        if (std::memcmp(out.data(), back.data(), out.size()) != 0) fail("check failed: an echo differs");
+        sum += compare::echo_checksum(back.data());
+    }
+    s.shutdown(af::net::shutdown_how::write);
+    std::size_t extra = co_await s.read(std::as_writable_bytes(std::span(back)));
+    if (extra != 0) fail("check failed: bytes after the last echo");
+    co_return sum;
+}
+
+struct echo_result {
+    uint64_t checksum;
+    uint64_t echoed;
+};
+
+af::task<echo_result> echo_main(uint64_t conns, uint64_t msgs) {
+    auto listener = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+    af::net::socket_addr addr = listener.local_addr();
+    af::join_handle<uint64_t> server = spawn(echo_accept(std::move(listener), conns));
+    std::vector<af::join_handle<uint64_t>> clients;
+    clients.reserve(conns);
+    for (uint64_t c = 0; c < conns; ++c) clients.push_back(spawn(echo_client(addr, c, msgs)));
+    uint64_t sum = 0;
+    for (auto& h : clients) sum += co_await h;
+    uint64_t echoed = co_await server;
+    co_return echo_result{sum, echoed};
+}
+
+// --- idle_conns: n accepted connections whose tasks await a read that never comes ------------
+
+// Parks on a read; the read returns 0 once the client is dropped at the end of the run.
+af::task<void> idle_server(af::net::tcp_stream s) {
+    compare::drop_guard guard;
+    std::array<std::byte, 64> buf;
+    compare::started.fetch_add(1, std::memory_order_relaxed);
+    std::size_t n = co_await s.read(buf);
+    if (n != 0) fail("check failed: an idle connection received bytes");
+}
+
+af::task<void> idle_accept(af::net::tcp_listener listener, uint64_t n) {
+    for (uint64_t i = 0; i < n; ++i) {
+        auto accepted = co_await listener.accept();
+        spawn(idle_server(std::move(accepted.first))).detach();
+    }
+}
+
+// Returns the peak RSS (kB) with n connections open and every server task parked.
+af::task<long> idle_conns_main(uint64_t n) {
+    auto listener = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+    af::net::socket_addr addr = listener.local_addr();
+    af::join_handle<void> acceptor = spawn(idle_accept(std::move(listener), n));
+    std::vector<af::net::tcp_stream> clients;
+    clients.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) clients.push_back(co_await af::net::tcp_stream::connect(addr));
+    co_await acceptor;
+    while (compare::started.load(std::memory_order_relaxed) < n) co_await af::yield_now();
+    long peak = compare::proc_status_kb("VmHWM");
+    clients.clear();  // every idle read now returns 0 and its task ends
+    while (compare::dropped.load(std::memory_order_relaxed) < n) co_await af::yield_now();
+    co_return peak;
+}
+
 // --- executors -------------------------------------------------------------------------------
 
 template <class Exec>
@@ -262,6 +367,9 @@ template <class Exec>
     return rt.block_on(mpsc_main(producers, m));
 }
 [[gnu::noinline]] uint64_t bench_run_oneshot(af::rt::runtime& rt, uint64_t n) { return rt.block_on(oneshot_main(n)); }
+[[gnu::noinline]] echo_result bench_run_tcp_echo(af::rt::runtime& rt, uint64_t conns, uint64_t msgs) {
+    return rt.block_on(echo_main(conns, msgs));
+}
 [[gnu::noinline]] uint64_t bench_run_sleep(af::rt::runtime& rt, uint64_t n) { return rt.block_on(sleep_main(n)); }
 
 // The workloads every executor runs; true if `a.workload` was one of them.
@@ -319,6 +427,23 @@ void run_runtime(const compare::args& a, af::rt::runtime& rt) {
         double s = sw.seconds();
         compare::check(a, "sum", sum, a.n * (a.n - 1) / 2);
         compare::report(a, s);
+    } else if (a.workload == "tcp_echo") {
+        compare::stopwatch sw;
+        echo_result r = bench_run_tcp_echo(rt, a.n, a.m);
+        double s = sw.seconds();
+        compare::check(a, "bytes echoed", r.echoed, a.n * a.m * compare::echo_msg);
+        compare::check(a, "checksum", r.checksum, compare::echo_expected(a.n, a.m));
+        compare::report(a, s);
+    } else if (a.workload == "idle_conns") {
+        compare::args used = a;
+        used.n = compare::idle_conns_fit(a.n);
+        long base = compare::proc_status_kb("VmRSS");
+        compare::stopwatch sw;
+        long peak = rt.block_on(idle_conns_main(used.n));
+        double s = sw.seconds();
+        compare::check(used, "started", compare::started.load(), used.n);
+        compare::check(used, "dropped", compare::dropped.load(), used.n);
+        compare::report(used, s, base, peak);
     } else if (a.workload == "sleep") {
         long base = compare::proc_status_kb("VmRSS");
         compare::stopwatch sw;
@@ -430,6 +555,7 @@ int main(int argc, char** argv) {
             b.multi_thread().worker_threads(2);
         }
         if (a.workload == "sleep") b.enable_time();
+        if (a.workload == "tcp_echo" || a.workload == "idle_conns") b.enable_io();
         af::rt::runtime rt = b.build();
         run_runtime(a, rt);
     }

@@ -14,12 +14,15 @@
 /// Channels are `experimental::channel` (one thread) and `experimental::concurrent_channel`
 /// (two threads: the plain channel is not thread-safe) carrying `void(error_code, uint64_t)`.
 /// Asio has no oneshot: the oneshot workload uses a capacity-1 channel per value. Sleeps are
-/// `steady_timer::async_wait`.
+/// `steady_timer::async_wait`. Sockets are `ip::tcp::acceptor` / `ip::tcp::socket` with
+/// `async_read_some`, `async_read` (exact) and `async_write`.
+#include <array>    // message buffers
 #include <atomic>   // results collected from two threads
 #include <chrono>   // the polling interval of the two-thread idle workload
 #include <cstdint>  // std::uint64_t
 #include <cstdio>   // std::fprintf
 #include <cstdlib>  // std::exit
+#include <cstring>  // std::memcmp
 #include <exception>  // std::exception_ptr
 #include <mutex>    // the handler lot
 #include <thread>   // the second io_context thread
@@ -33,6 +36,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/execution/blocking.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -329,6 +335,119 @@ void run_idle(const compare::args& a, asio::io_context& ctx, int threads) {
     compare::report(a, s, base, peak);
 }
 
+// --- tcp_echo: `conns` clients each send `msgs` 1 KiB messages and read each echo back ---------
+
+using tcp = asio::ip::tcp;
+
+[[noreturn]] void fail_net(const char* what) {
+    std::fprintf(stderr, "%s\n", what);
+    std::exit(1);
+}
+
+// Echoes until the client shuts down its side; returns the bytes echoed.
+asio::awaitable<uint64_t> echo_server(tcp::socket s) {
+    std::array<unsigned char, 4096> buf;
+    uint64_t echoed = 0;
+    for (;;) {
+        auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+        if (ec == asio::error::eof) co_return echoed;
+        if (ec) fail_net("server read failed");
+        co_await asio::async_write(s, asio::buffer(buf.data(), n), asio::use_awaitable);
+        echoed += n;
+    }
+}
+
+asio::awaitable<void> echo_accept(tcp::acceptor& acceptor, uint64_t conns, results& r) {
+    auto ex = co_await asio::this_coro::executor;
+    for (uint64_t c = 0; c < conns; ++c) {
+        tcp::socket s = co_await acceptor.async_accept(asio::use_awaitable);
+        s.set_option(tcp::no_delay(true));
+        asio::co_spawn(ex, echo_server(std::move(s)), collect(r));
+    }
+}
+
+// Returns the checksum of every echo; exits on an echo that differs from what was sent.
+asio::awaitable<uint64_t> echo_client(tcp::endpoint server, uint64_t c, uint64_t msgs) {
+    tcp::socket s(co_await asio::this_coro::executor);
+    co_await s.async_connect(server, asio::use_awaitable);
+    s.set_option(tcp::no_delay(true));
+    std::array<unsigned char, compare::echo_msg> out;
+    std::array<unsigned char, compare::echo_msg> back;
+    compare::echo_init(out.data(), c);
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < msgs; ++i) {
+        compare::echo_stamp(out.data(), c, i);
+        co_await asio::async_write(s, asio::buffer(out), asio::use_awaitable);
+        co_await asio::async_read(s, asio::buffer(back), asio::use_awaitable);
+        if (std::memcmp(out.data(), back.data(), out.size()) != 0) fail_net("check failed: an echo differs");
+        sum += compare::echo_checksum(back.data());
+    }
+    s.shutdown(tcp::socket::shutdown_send);
+    auto [ec, extra] = co_await s.async_read_some(asio::buffer(back), asio::as_tuple(asio::use_awaitable));
+    if (ec != asio::error::eof || extra != 0) fail_net("check failed: bytes after the last echo");
+    co_return sum;
+}
+
+[[gnu::noinline]] void bench_run_tcp_echo(asio::io_context& ctx, int threads, uint64_t conns, uint64_t msgs,
+                                          results& server, results& clients) {
+    tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    tcp::endpoint addr = acceptor.local_endpoint();
+    asio::co_spawn(ctx, echo_accept(acceptor, conns, server), asio::detached);
+    for (uint64_t c = 0; c < conns; ++c) asio::co_spawn(ctx, echo_client(addr, c, msgs), collect(clients));
+    run_threads(ctx, threads);
+}
+
+// --- idle_conns: n accepted connections whose coroutines await a read that never comes -------
+
+// Parks on a read; the read ends with eof once the client is closed at the end of the run.
+asio::awaitable<void> idle_server(tcp::socket s) {
+    compare::drop_guard guard;
+    std::array<unsigned char, 64> buf;
+    compare::started.fetch_add(1, std::memory_order_relaxed);
+    auto [ec, n] = co_await s.async_read_some(asio::buffer(buf), asio::as_tuple(asio::use_awaitable));
+    if (ec != asio::error::eof || n != 0) fail_net("check failed: an idle connection received bytes");
+}
+
+asio::awaitable<void> idle_accept(tcp::acceptor& acceptor, uint64_t n) {
+    auto ex = co_await asio::this_coro::executor;
+    for (uint64_t i = 0; i < n; ++i) {
+        tcp::socket s = co_await acceptor.async_accept(asio::use_awaitable);
+        asio::co_spawn(ex, idle_server(std::move(s)), asio::detached);
+    }
+}
+
+// Records the peak RSS (kB) with n connections open and every server coroutine parked.
+asio::awaitable<void> idle_conns_main(tcp::endpoint server, uint64_t n, long& peak) {
+    auto ex = co_await asio::this_coro::executor;
+    std::vector<tcp::socket> clients;
+    clients.reserve(n);
+    for (uint64_t i = 0; i < n; ++i) {
+        clients.emplace_back(ex);
+        co_await clients.back().async_connect(server, asio::use_awaitable);
+    }
+    while (compare::started.load(std::memory_order_relaxed) < n) co_await asio::post(ex, asio::use_awaitable);
+    peak = compare::proc_status_kb("VmHWM");
+    clients.clear();  // every idle read now ends with eof and its coroutine returns
+}
+
+void run_idle_conns(const compare::args& a, asio::io_context& ctx, int threads) {
+    compare::args used = a;
+    used.n = compare::idle_conns_fit(a.n);
+    long base = compare::proc_status_kb("VmRSS");
+    long peak = 0;
+    compare::stopwatch sw;
+    {
+        tcp::acceptor acceptor(ctx, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        asio::co_spawn(ctx, idle_accept(acceptor, used.n), asio::detached);
+        asio::co_spawn(ctx, idle_conns_main(acceptor.local_endpoint(), used.n, peak), asio::detached);
+        run_threads(ctx, threads);
+    }
+    double s = sw.seconds();
+    compare::check(used, "started", compare::started.load(), used.n);
+    compare::check(used, "dropped", compare::dropped.load(), used.n);
+    compare::report(used, s, base, peak);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -376,6 +495,17 @@ int main(int argc, char** argv) {
         compare::report(a, s, base, peak);
     } else if (a.workload == "idle_memory") {
         run_idle(a, ctx, threads);
+    } else if (a.workload == "tcp_echo") {
+        results server, clients;
+        compare::stopwatch sw;
+        bench_run_tcp_echo(ctx, threads, a.n, a.m, server, clients);
+        double s = sw.seconds();
+        compare::check(a, "connections", clients.count.load(), a.n);
+        compare::check(a, "bytes echoed", server.sum.load(), a.n * a.m * compare::echo_msg);
+        compare::check(a, "checksum", clients.sum.load(), compare::echo_expected(a.n, a.m));
+        compare::report(a, s);
+    } else if (a.workload == "idle_conns") {
+        run_idle_conns(a, ctx, threads);
     } else {
         compare::unknown(a);
     }

@@ -17,8 +17,9 @@
 #include <cstdint>    // std::uint64_t
 #include <cstdio>     // std::printf, std::fprintf, std::fopen
 #include <cstdlib>    // std::exit, std::strtoull
-#include <cstring>    // std::strncmp
+#include <cstring>    // std::strncmp, std::memcpy
 #include <string>     // std::string
+#include <sys/resource.h>  // RLIMIT_NOFILE for the idle-connection workload
 
 namespace compare {
 
@@ -110,5 +111,73 @@ struct drop_guard {
     drop_guard& operator=(const drop_guard&) = delete;
     ~drop_guard() { dropped.fetch_add(1, std::memory_order_relaxed); }
 };
+
+// --- the network workloads ----------------------------------------------------------------------
+
+/// The TCP echo message size and contents (the same in every program). A connection's buffer
+/// starts as byte j = (7c + j) mod 256 (echo_init); before each send, its first 8 bytes are
+/// set to (c << 32) | i (echo_stamp), so that every message differs. Cheap on purpose: the
+/// workload measures the runtime, not the filling of buffers.
+inline constexpr std::size_t echo_msg = 1024;
+
+inline void echo_init(unsigned char* buf, std::uint64_t c) {
+    for (std::size_t j = 0; j < echo_msg; ++j) buf[j] = static_cast<unsigned char>((c * 7 + j) & 0xff);
+}
+
+inline void echo_stamp(unsigned char* buf, std::uint64_t c, std::uint64_t i) {
+    std::uint64_t h = (c << 32) | i;
+    std::memcpy(buf, &h, sizeof h);
+}
+
+/// Position-weighted sum of the message's 64-bit words (native byte order; x86 and the Rust
+/// program read them little-endian): a word in the wrong place changes it.
+inline std::uint64_t echo_checksum(const unsigned char* buf) {
+    std::uint64_t s = 0;
+    for (std::size_t k = 0; k < echo_msg / 8; ++k) {
+        std::uint64_t w;
+        std::memcpy(&w, buf + k * 8, sizeof w);
+        s += w * (k + 1);
+    }
+    return s;
+}
+
+/// What the clients' checksums must add up to, computed from the messages outside the timing.
+inline std::uint64_t echo_expected(std::uint64_t conns, std::uint64_t msgs) {
+    unsigned char buf[echo_msg];
+    std::uint64_t sum = 0;
+    for (std::uint64_t c = 0; c < conns; ++c) {
+        echo_init(buf, c);
+        for (std::uint64_t i = 0; i < msgs; ++i) {
+            echo_stamp(buf, c, i);
+            sum += echo_checksum(buf);
+        }
+    }
+    return sum;
+}
+
+/// Descriptors kept back from the idle-connection count: the runtime's (epoll, eventfd,
+/// io_uring), the listener, stdio.
+inline constexpr std::uint64_t idle_conns_reserve = 32;
+
+/// How many idle connections fit in the descriptor limit (two descriptors each: the client and
+/// the accepted side), after raising the soft RLIMIT_NOFILE to the hard limit. Says so on stderr
+/// when that is fewer than `wanted`; the result line then carries the count really measured.
+inline std::uint64_t idle_conns_fit(std::uint64_t wanted) {
+    rlimit lim{};
+    getrlimit(RLIMIT_NOFILE, &lim);
+    lim.rlim_cur = lim.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &lim);
+    std::uint64_t limit = lim.rlim_cur;
+    std::uint64_t fit = limit > idle_conns_reserve ? (limit - idle_conns_reserve) / 2 : 0;
+    if (fit < wanted) {
+        std::fprintf(stderr,
+                     "idle_conns: RLIMIT_NOFILE hard limit %llu fits %llu connections (2 descriptors each), not "
+                     "%llu: measuring %llu\n",
+                     static_cast<unsigned long long>(lim.rlim_max), static_cast<unsigned long long>(fit),
+                     static_cast<unsigned long long>(wanted), static_cast<unsigned long long>(fit));
+        return fit;
+    }
+    return wanted;
+}
 
 }  // namespace compare

@@ -69,7 +69,15 @@ WORKLOADS = {
                   title="100,000 tasks sleeping 1 ms (wall)"),
     "sleep_memory": dict(of="sleep", cg=None, op="task", metric="memory",
                          title="peak memory, 100,000 sleeping tasks"),
+    # Network (loopback): n connections x m round trips of 1 KiB; n idle connections. The
+    # programs cap idle_conns at what RLIMIT_NOFILE allows (two descriptors per connection) and
+    # report the count they really used as "n": memory is divided by that count.
+    "tcp_echo": dict(full=[64, 2_000], smoke=[64, 20], cg=[64, 200], op="round trip", metric="time",
+                     title="TCP echo, 64 conns x 2,000 x 1 KiB"),
+    "idle_conns": dict(full=[10_000], smoke=[100], cg=None, op="connection", metric="memory",
+                       title="peak memory of 10,000 idle TCP connections"),
 }
+NETWORK = {"tcp_echo", "idle_conns"}
 
 
 # Systems with a known intermittent stall: every thread parks with work still queued, so the
@@ -92,8 +100,8 @@ def supports(system, workload):
     workload = WORKLOADS[workload].get("of", workload)
     if system in POOLS:
         return workload in EXECUTOR_ONLY
-    if system.startswith("futures") and workload == "sleep":
-        return False
+    if system.startswith("futures") and (workload == "sleep" or workload in NETWORK):
+        return False  # futures-rs has no timer and no sockets
     return True
 
 
@@ -134,7 +142,8 @@ def value(r, workload, size):
     """ns per op for timed workloads, ms for wall-time ones, bytes per task for memory ones."""
     metric = WORKLOADS[workload]["metric"]
     if metric == "memory":
-        return (r["rss_peak_kb"] - r["rss_base_kb"]) * 1024.0 / size[0]
+        # r["n"]: the count the program really used (idle_conns may be capped by RLIMIT_NOFILE).
+        return (r["rss_peak_kb"] - r["rss_base_kb"]) * 1024.0 / r["n"]
     if metric == "wall":
         return r["seconds"] * 1e3
     return r["seconds"] * 1e9 / ops(workload, size)
@@ -142,7 +151,7 @@ def value(r, workload, size):
 
 def unit(workload):
     spec = WORKLOADS[workload]
-    return {"memory": "B/task", "wall": "ms"}.get(spec["metric"], "ns/" + spec["op"])
+    return {"memory": "B/" + spec["op"], "wall": "ms"}.get(spec["metric"], "ns/" + spec["op"])
 
 
 def derived(workload):
@@ -150,8 +159,11 @@ def derived(workload):
     return [w for w, spec in WORKLOADS.items() if spec.get("of") == workload]
 
 
+ONLY = None  # --workloads: run only these (smoke, or a partial compare that is reported as such)
+
+
 def run_workloads():
-    return [w for w, spec in WORKLOADS.items() if "of" not in spec]
+    return [w for w, spec in WORKLOADS.items() if "of" not in spec and (ONLY is None or w in ONLY)]
 
 
 def smoke(args):
@@ -253,7 +265,7 @@ def table(med, systems, spreads):
             f" | `{af}` vs best peer | best af vs best peer |")
     lines = [head, "|" + " --- |" * (len(systems) + 3)]
     for w, spec in WORKLOADS.items():
-        unit = "per task" if spec["metric"] == "memory" else ("total" if spec["metric"] == "wall" else f"per {spec['op']}")
+        unit = f"per {spec['op']}" if spec["metric"] == "memory" else ("total" if spec["metric"] == "wall" else f"per {spec['op']}")
         cells = []
         for s in systems:
             stalled = STALLS.get((s, w), 0)
@@ -268,7 +280,7 @@ def table(med, systems, spreads):
         mine = best(med, systems, w, is_af)
         r1 = ratio_cell(peer[0], med[(af, w)]) + f" <sub>{peer[1]}</sub>" if peer and (af, w) in med else "n/a"
         r2 = ratio_cell(peer[0], mine[0]) + f" <sub>{mine[1]}</sub>" if peer and mine else "n/a"
-        lines.append(f"| {spec['title']} ({unit}) | " + " | ".join(cells) + f" | {r1} | {r2} |")
+        lines.append(f"| {spec['title']} ({unit}{spec.get('note', '')}) | " + " | ".join(cells) + f" | {r1} | {r2} |")
     return "\n".join(lines)
 
 
@@ -277,7 +289,7 @@ def plot(med, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 3, figsize=(14, 11))
+    fig, axes = plt.subplots(3, 4, figsize=(18, 11))
     for ax, (w, spec) in zip(axes.flat, WORKLOADS.items()):
         groups = [("1 thread", SINGLE), ("2 threads", MULTI)]
         width = 0.16
@@ -295,10 +307,12 @@ def plot(med, path):
                 labelled.add(fam)
                 ax.text(x, v, f"{v:.0f}" if v >= 10 else f"{v:.1f}", ha="center", va="bottom", fontsize=6)
         ax.set_xticks([0, 1], [g[0] for g in groups])
-        unit = {"memory": "bytes per task", "wall": "ms in total"}.get(spec["metric"], f"ns per {spec['op']}")
+        unit = {"memory": f"bytes per {spec['op']}", "wall": "ms in total"}.get(spec["metric"], f"ns per {spec['op']}")
         ax.set_ylabel(unit + " (lower is better)", fontsize=8)
-        ax.set_title(spec["title"])
+        ax.set_title(spec["title"], fontsize=10)
         ax.margins(y=0.15)
+    for ax in list(axes.flat)[len(WORKLOADS):]:
+        ax.axis("off")
     axes.flat[0].legend(loc="upper left", fontsize=8)
     fig.suptitle("af vs tokio, futures-rs and Asio (medians; hatched: af's local_pool/thread_pool; see docs/benchmarks.md)")
     fig.tight_layout()
@@ -310,6 +324,7 @@ def compare(args):
     t0 = datetime.datetime.now()
     results = {}  # (system, workload) -> [values]
     stalls = {}  # (system, workload) -> rounds that stalled
+    measured_n = {}  # workload -> the count a program really used, when it was capped
     order = list(SYSTEMS)
     for rnd in range(args.rounds):
         rot = order[rnd % len(order):] + order[:rnd % len(order)]
@@ -327,11 +342,13 @@ def compare(args):
                     continue
                 for k in [w] + derived(w):
                     results.setdefault((s, k), []).append(value(r, k, spec["full"]))
+                if r["n"] != spec["full"][0]:
+                    measured_n[w] = r["n"]
         print(f"round {rnd + 1}/{args.rounds} done ({(datetime.datetime.now() - t0).total_seconds():.0f}s)", flush=True)
     instr = {}
     if not args.no_callgrind:
         for w, spec in WORKLOADS.items():
-            if spec["cg"] is None:
+            if spec["cg"] is None or w not in run_workloads():
                 continue
             for s in SINGLE:
                 if not supports(s, w):
@@ -346,7 +363,7 @@ def compare(args):
     raw = dict(date=datetime.date.today().isoformat(), rounds=args.rounds, seconds=took, af_commit=commit,
                results=[[s, w, v] for (s, w), v in results.items()],
                stalls=[[s, w, v] for (s, w), v in stalls.items()],
-               instr=[[s, w, v] for (s, w), v in instr.items()])
+               instr=[[s, w, v] for (s, w), v in instr.items()], measured_n=measured_n)
     with open(os.path.join(args.build, "compare-results.json"), "w") as f:
         json.dump(raw, f)
     write_report(args, raw)
@@ -358,6 +375,8 @@ def write_report(args, raw):
     STALLS = {(s, w): v for s, w, v in raw.get("stalls", [])}
     instr = {(s, w): v for s, w, v in raw["instr"]}
     took = raw["seconds"]
+    for w, n in raw.get("measured_n", {}).items():
+        WORKLOADS[w]["note"] = f"; measured {n:,}, the most RLIMIT_NOFILE allows"
     med = {k: statistics.median(v) for k, v in results.items()}
     # Spread: half the min-max range, as a percentage of the median.
     spreads = {k: (max(v) - min(v)) / 2 / med[k] * 100 if med[k] else 0 for k, v in results.items()}
@@ -413,8 +432,8 @@ def write_report(args, raw):
 
 af's runtime (`af::rt`) and executors against the runtimes C++ and Rust users have today, on
 the same machine in the same run: spawning and join handles, yields, channels (ping-pong, a
-bounded mpsc with four producers, oneshots) and timers. I/O joins the table when af's reactor
-lands.
+bounded mpsc with four producers, oneshots), timers and TCP sockets over loopback (an echo
+with 64 connections, and the memory of idle connections).
 
 Measured on {raw["date"]} with `scripts/bench compare` ({raw["rounds"]} rounds,
 round-robin across systems, {took / 60:.1f} minutes including callgrind). Each cell is the median of
@@ -491,9 +510,16 @@ def main():
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--out", default=os.path.join(ROOT, "docs", "benchmarks.md"))
     ap.add_argument("--no-callgrind", action="store_true")
+    ap.add_argument("--workloads", default="", help="comma-separated: run only these (default: all)")
     ap.add_argument("--af-commit", default="", help="af's commit, when the programs were built from an export")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
+    global ONLY
+    if args.workloads:
+        ONLY = set(args.workloads.split(","))
+        unknown = ONLY - set(WORKLOADS)
+        if unknown:
+            raise SystemExit(f"unknown workloads: {', '.join(sorted(unknown))}")
     if args.mode == "smoke":
         smoke(args)
     elif args.mode == "report":

@@ -139,3 +139,56 @@ impl Future for YieldNow {
         Poll::Pending
     }
 }
+
+/// The TCP echo message size and contents (the same in every program): a connection's buffer
+/// starts as byte j = (7c + j) mod 256 (echo_init); before each send its first 8 bytes are set
+/// to (c << 32) | i, little-endian (echo_stamp), so that every message differs.
+pub const ECHO_MSG: usize = 1024;
+pub fn echo_init(buf: &mut [u8], c: u64) {
+    for (j, b) in buf.iter_mut().enumerate() {
+        *b = (c.wrapping_mul(7).wrapping_add(j as u64) & 0xff) as u8;
+    }
+}
+pub fn echo_stamp(buf: &mut [u8], c: u64, i: u64) {
+    buf[..8].copy_from_slice(&((c << 32) | i).to_le_bytes());
+}
+/// Position-weighted sum of the message's little-endian 64-bit words.
+pub fn echo_checksum(buf: &[u8]) -> u64 {
+    buf.chunks_exact(8).enumerate().fold(0u64, |s, (k, w)| {
+        s.wrapping_add(u64::from_le_bytes(w.try_into().unwrap()).wrapping_mul(k as u64 + 1))
+    })
+}
+/// What the clients' checksums must add up to, computed from the messages outside the timing.
+pub fn echo_expected(conns: u64, msgs: u64) -> u64 {
+    let mut buf = [0u8; ECHO_MSG];
+    let mut sum = 0u64;
+    for c in 0..conns {
+        echo_init(&mut buf, c);
+        for i in 0..msgs {
+            echo_stamp(&mut buf, c, i);
+            sum = sum.wrapping_add(echo_checksum(&buf));
+        }
+    }
+    sum
+}
+
+/// How many idle connections fit: each needs two descriptors (client and server side), and a
+/// few are kept for the runtime (epoll, eventfd), the listener and stdio. Raises the soft
+/// RLIMIT_NOFILE to the hard limit first. The caller reports the count it really used.
+pub fn idle_conns_fit(wanted: u64) -> u64 {
+    let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    unsafe {
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        lim.rlim_cur = lim.rlim_max;
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+    }
+    let fit = (lim.rlim_cur as u64).saturating_sub(IDLE_CONNS_RESERVE) / 2;
+    if fit < wanted {
+        eprintln!(
+            "idle_conns: RLIMIT_NOFILE hard limit {} fits {} connections (2 descriptors each), not {}: measuring {}",
+            lim.rlim_max, fit, wanted, fit
+        );
+    }
+    wanted.min(fit)
+}
+pub const IDLE_CONNS_RESERVE: u64 = 32;

@@ -2,12 +2,15 @@
 //! The tokio side of the side-by-side comparison (docs/benchmarks.md): every workload on a
 //! current-thread runtime ("tokio-ct") and on a multi-thread runtime with two workers
 //! ("tokio-mt2"). `tokio_compare tokio-ct spawn_join 1000000` prints one JSON line.
-//! Channels are tokio::sync's (mpsc::channel, oneshot), sleeps tokio::time::sleep.
+//! Channels are tokio::sync's (mpsc::channel, oneshot), sleeps tokio::time::sleep, sockets
+//! tokio::net's (TcpListener, TcpStream with AsyncReadExt/AsyncWriteExt).
 //! Each `bench_run_*` function is the measured region (callgrind: --toggle-collect=*bench_run_*).
 
 use af_compare_peers::*;
 use std::future::Future;
 use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::runtime::{Builder, Runtime};
 use tokio::sync::{mpsc, oneshot};
 
@@ -165,6 +168,132 @@ fn bench_run_chain(rt: &Runtime, depth: u64) -> u64 {
     rt.block_on(async move { tokio::spawn(chain_boxed(depth)).await.unwrap() })
 }
 
+// --- tcp_echo: `conns` clients each send `msgs` 1 KiB messages and read each echo back ---------
+
+// Echoes until the client shuts down its side; returns the bytes echoed.
+async fn echo_server(mut s: TcpStream) -> u64 {
+    let mut buf = [0u8; 4096];
+    let mut echoed = 0;
+    loop {
+        let n = s.read(&mut buf).await.expect("server read");
+        if n == 0 {
+            return echoed;
+        }
+        s.write_all(&buf[..n]).await.expect("server write");
+        echoed += n as u64;
+    }
+}
+
+async fn echo_accept(listener: TcpListener, conns: u64) -> u64 {
+    let mut handles = Vec::with_capacity(conns as usize);
+    for _ in 0..conns {
+        let (s, _) = listener.accept().await.expect("accept");
+        s.set_nodelay(true).expect("nodelay");
+        handles.push(tokio::spawn(echo_server(s)));
+    }
+    let mut echoed = 0;
+    for h in handles {
+        echoed += h.await.unwrap();
+    }
+    echoed
+}
+
+// Returns the checksum of every echo; exits on an echo that differs from what was sent.
+async fn echo_client(addr: std::net::SocketAddr, c: u64, msgs: u64) -> u64 {
+    let mut s = TcpStream::connect(addr).await.expect("connect");
+    s.set_nodelay(true).expect("nodelay");
+    let mut out = [0u8; ECHO_MSG];
+    let mut back = [0u8; ECHO_MSG];
+    echo_init(&mut out, c);
+    let mut sum = 0u64;
+    for i in 0..msgs {
+        echo_stamp(&mut out, c, i);
+        s.write_all(&out).await.expect("client write");
+        s.read_exact(&mut back).await.expect("client read");
+        if back != out {
+            eprintln!("check failed: connection {} message {}: echo differs", c, i);
+            std::process::exit(1);
+        }
+        sum = sum.wrapping_add(echo_checksum(&back));
+    }
+    s.shutdown().await.expect("shutdown");
+    if s.read(&mut back).await.expect("client read") != 0 {
+        eprintln!("check failed: connection {}: bytes after the last echo", c);
+        std::process::exit(1);
+    }
+    sum
+}
+
+#[inline(never)]
+fn bench_run_tcp_echo(rt: &Runtime, conns: u64, msgs: u64) -> (u64, u64) {
+    rt.block_on(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(echo_accept(listener, conns));
+        let mut clients = Vec::with_capacity(conns as usize);
+        for c in 0..conns {
+            clients.push(tokio::spawn(echo_client(addr, c, msgs)));
+        }
+        let mut sum = 0u64;
+        for h in clients {
+            sum = sum.wrapping_add(h.await.unwrap());
+        }
+        (sum, server.await.unwrap())
+    })
+}
+
+// --- idle_conns: n accepted connections whose tasks await a read that never comes ------------
+
+// Parks on a read; the read returns 0 once the client is dropped at the end of the run.
+async fn idle_server(mut s: TcpStream) {
+    let _guard = DropGuard;
+    let mut buf = [0u8; 64];
+    STARTED.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let n = s.read(&mut buf).await.expect("idle read");
+    if n != 0 {
+        eprintln!("check failed: an idle connection received {} bytes", n);
+        std::process::exit(1);
+    }
+}
+
+async fn idle_accept(listener: TcpListener, n: u64) {
+    for _ in 0..n {
+        let (s, _) = listener.accept().await.expect("accept");
+        tokio::spawn(idle_server(s));
+    }
+}
+
+fn run_idle_conns(a: &Args, rt: Runtime) {
+    let n = idle_conns_fit(a.n);
+    let a = Args { system: a.system.clone(), workload: a.workload.clone(), n, m: a.m };
+    let base = proc_status_kb("VmRSS");
+    let t = Instant::now();
+    let peak = rt.block_on(async move {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let acceptor = tokio::spawn(idle_accept(listener, n));
+        let mut clients = Vec::with_capacity(n as usize);
+        for _ in 0..n {
+            clients.push(TcpStream::connect(addr).await.expect("connect"));
+        }
+        acceptor.await.unwrap();
+        while started() < n {
+            tokio::task::yield_now().await;
+        }
+        let peak = proc_status_kb("VmHWM");
+        drop(clients); // every idle read now returns 0 and its task ends
+        while dropped() < n {
+            tokio::task::yield_now().await;
+        }
+        peak
+    });
+    let s = seconds_since(t);
+    drop(rt);
+    check(&a, "started", started(), n);
+    check(&a, "dropped", dropped(), n);
+    report(&a, s, base, peak);
+}
+
 fn run_idle(a: &Args, rt: Runtime, current_thread: bool) {
     LOT.lock().unwrap().reserve(a.n as usize);
     let base = proc_status_kb("VmRSS");
@@ -209,6 +338,9 @@ fn main() {
     // Time only where a workload needs it.
     if a.workload == "sleep" {
         b.enable_time();
+    }
+    if a.workload == "tcp_echo" || a.workload == "idle_conns" {
+        b.enable_io();
     }
     let rt = b.build().unwrap();
     match a.workload.as_str() {
@@ -267,6 +399,15 @@ fn main() {
             check(&a, "slept", done, a.n);
             report(&a, s, base, peak);
         }
+        "tcp_echo" => {
+            let t = Instant::now();
+            let (sum, echoed) = bench_run_tcp_echo(&rt, a.n, a.m);
+            let s = seconds_since(t);
+            check(&a, "bytes echoed", echoed, a.n * a.m * ECHO_MSG as u64);
+            check(&a, "checksum", sum, echo_expected(a.n, a.m));
+            report(&a, s, 0, 0);
+        }
+        "idle_conns" => run_idle_conns(&a, rt),
         "idle_memory" => run_idle(&a, rt, current_thread),
         _ => unknown(&a),
     }
