@@ -37,6 +37,12 @@ af::task<client> join(af::net::socket_addr server, std::string name) {
     client c{name, std::move(wr), af::io::lines(af::io::buf_reader(std::move(rd))), {}};
     std::string hello = name + "\n";
     co_await c.out.write_all(hello);
+    // The room's greeting means it has announced us: the next client to join will not hear
+    // that announcement, whatever the scheduling (the transcript stays the same on every run).
+    auto welcome = co_await af::time::timeout(5s, af::next(c.in));
+    if (!welcome || !*welcome || **welcome != "* welcome, " + name) {
+        throw std::runtime_error(name + " was not welcomed by the room");
+    }
     std::printf("%s joins\n", name.c_str());
     co_return c;
 }

@@ -4,7 +4,9 @@
 /// The chat room shared by examples/chat_server.cpp and examples/chat_demo.cpp: a line-based
 /// chat over TCP where each line a client sends is broadcast to every other client.
 ///
-/// Protocol: a client's first line is its name; the room announces "* <name> joined". Every
+/// Protocol: a client's first line is its name; the room announces "* <name> joined" to the
+/// others, then tells the newcomer "* welcome, <name>" (a client that waits for it knows the
+/// room has seen it join, and that it will not hear its own announcement). Every
 /// further line goes to the others as "<name>: <line>". When the client disconnects the room
 /// announces "* <name> left".
 ///
@@ -32,6 +34,7 @@ namespace chat {
 struct message {
     std::uint64_t from;  // the connection it is about; everyone else receives it
     std::string text;
+    std::uint64_t to = 0;  // when not 0: only this connection receives it
 };
 
 using sender = af::channel::broadcast_sender<message>;
@@ -47,7 +50,7 @@ inline af::task<void> write_messages(af::net::tcp_write_half out, receiver rx, s
             continue;  // this client fell behind: the oldest messages are lost, go on
         }
         if (!m) co_return;
-        if (m->from == self) continue;
+        if (m->from == self || (m->to != 0 && m->to != self)) continue;
         std::string line = m->text + "\n";
         co_await out.write_all(line);
     }
@@ -62,6 +65,7 @@ inline af::task<void> serve_client(af::net::tcp_stream conn, sender tx, std::uin
     if (!name) co_return;
     auto writer = af::rt::spawn(write_messages(std::move(wr), std::move(rx), id));
     (void)tx.send(message{id, "* " + *name + " joined"});  // to the others only
+    (void)tx.send(message{0, "* welcome, " + *name, id});  // to the newcomer only
     try {
         while (auto line = co_await af::next(lines)) (void)tx.send(message{id, *name + ": " + *line});
     } catch (const std::system_error&) {

@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -60,7 +61,10 @@ public:
     }
 
     af::poll<long> poll_read(context& cx, void* buf, std::size_t len) override {
-        return op(cx, readable, read_waker_, [&] { return ::read(fd(), buf, len); });
+        // On a byte stream a read that returns less than asked for emptied the kernel buffer:
+        // wait for the next edge instead of paying a read that fails with EAGAIN. Not for
+        // datagrams (a small datagram says nothing about the next one).
+        return op(cx, readable, read_waker_, [&] { return ::read(fd(), buf, len); }, stream_ ? len : 0);
     }
     af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) override {
         return op(cx, writable, write_waker_, [&] {
@@ -132,11 +136,14 @@ public:
     void close() noexcept override;
 
 
+    bool stream_ = false;  // a pipe or a SOCK_STREAM socket (set by open, before any poll)
+
 private:
     std::atomic<std::uint64_t> readiness_{readable | writable};
 
     template <class Syscall>
-    af::poll<long> op(context& cx, std::uint64_t bit, atomic_waker& w, Syscall call) {
+    // `drained_below`: when not 0, a result shorter than it means the descriptor is drained.
+    af::poll<long> op(context& cx, std::uint64_t bit, atomic_waker& w, Syscall call, std::size_t drained_below = 0) {
         if (!coop::poll_proceed(cx)) return af::pending;
         for (;;) {
             // Acquire: pairs with on_event's release.
@@ -149,6 +156,7 @@ private:
                 if (!(seen & (bit | (bit == readable ? closed_bits : 0)))) return af::pending;
             }
             long n = call();
+            if (n > 0 && static_cast<std::size_t>(n) < drained_below) clear(seen, bit);
             if (n >= 0) return n;
             int e = errno;
             if (e == EINTR) continue;
@@ -185,6 +193,17 @@ public:
     bool reactor_released_ = false;
 };
 
+// Pipes, FIFOs and stream sockets: where a short read means "nothing more for now".
+bool is_byte_stream(int fd) noexcept {
+    struct stat st;
+    if (::fstat(fd, &st) != 0) return false;
+    if (S_ISFIFO(st.st_mode)) return true;
+    if (!S_ISSOCK(st.st_mode)) return false;
+    int type = 0;
+    socklen_t len = sizeof type;
+    return ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) == 0 && type == SOCK_STREAM;
+}
+
 class epoll_reactor final : public reactor {
 public:
     epoll_reactor() {
@@ -211,6 +230,7 @@ public:
 
     io_source* open(int fd) override {
         auto* s = new epoll_source(fd, *this);
+        s->stream_ = is_byte_stream(fd);
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         ev.data.ptr = s;

@@ -171,6 +171,14 @@ TEST(limits_client, connects_and_echoes) {
 }
 
 TEST_P(limits, accept_backs_off_under_emfile_and_completes_once_descriptors_are_freed) {
+#ifdef AF_NET_SANITIZED
+    // With every descriptor taken, the sanitizer runtimes fail their own bookkeeping when the
+    // block_on thread and the workers wake each other (UBSan's vptr check and ASan's thread
+    // stack lookup need a descriptor): a false report, not af's. current_thread still runs here.
+    if (std::get<1>(GetParam()) == af_net_test::flavor::multi_thread) {
+        GTEST_SKIP() << "multi_thread under a sanitizer: the sanitizer runtime itself needs free descriptors";
+    }
+#endif
     nofile_limit limit;
     rt().block_on([](nofile_limit& limit) -> af::task<void> {
         auto listener = std::make_shared<tcp_listener>(tcp_listener::bind(socket_addr::v4_loopback()));
