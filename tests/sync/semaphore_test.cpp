@@ -85,6 +85,57 @@ TEST(semaphore, a_large_waiter_at_the_head_is_not_starved_by_small_ones) {
     EXPECT_EQ(sem.available_permits(), 3u);  // small's permit went back when its poll result died
 }
 
+// A release serves waiters in batches of 16 wakers and drops its lock to wake each batch. An
+// acquire that first polls in that window (here: from inside a woken waker) finds free permits
+// and a non-empty queue; the permits belong to the waiters ahead of it, not to the newcomer.
+TEST(semaphore, an_acquire_arriving_while_a_release_wakes_a_batch_queues_behind_the_waiters) {
+    af::sync::semaphore sem(0);
+    std::optional<af::sync::semaphore::acquire_future> late;
+    std::optional<af::poll<af::sync::semaphore_permit>> late_first;
+    struct poll_late_on_wake final : af::wakeable {
+        std::optional<af::sync::semaphore::acquire_future>* late;
+        std::optional<af::poll<af::sync::semaphore_permit>>* first;
+        af::sync::semaphore* sem;
+        void wake() noexcept override {
+            if (late->has_value()) return;
+            late->emplace(sem->acquire(1));
+            af::waker w = af::waker::noop();
+            af::context cx(w);
+            first->emplace((*late)->poll(cx));
+        }
+    };
+    auto hook = af::make_wakeable<poll_late_on_wake>();
+    hook->late = &late;
+    hook->first = &late_first;
+    hook->sem = &sem;
+    af::waker hook_waker = af::waker::from(*hook);
+
+    af::test::wake_counter wc;
+    std::vector<std::optional<af::sync::semaphore::acquire_future>> waiters(17);
+    for (std::size_t i = 0; i < waiters.size(); ++i) {
+        waiters[i].emplace(sem.acquire(1));
+        af::waker w = i == 0 ? hook_waker : wc.waker();
+        af::context cx(w);
+        ASSERT_TRUE(waiters[i]->poll(cx).is_pending());
+    }
+    sem.add_permits(100);  // serves 16, wakes them (the first polls `late`), then the 17th
+    ASSERT_TRUE(late.has_value());
+    ASSERT_TRUE(late_first->is_pending());  // queued behind the 17th, not served from its permits
+
+    std::vector<af::sync::semaphore_permit> held;
+    for (auto& w : waiters) {
+        af::context cx(wc.waker());
+        auto p = w->poll(cx);
+        ASSERT_TRUE(p.is_ready());
+        held.push_back(std::move(p).value());
+    }
+    af::context cx(wc.waker());
+    auto p = late->poll(cx);
+    ASSERT_TRUE(p.is_ready());  // served after the 17th by the same release
+    EXPECT_EQ(p.value().count(), 1u);
+    EXPECT_EQ(sem.available_permits(), 100u - 18u);  // no permit lost or handed out twice
+}
+
 TEST(semaphore, try_acquire_takes_only_what_is_free_and_only_when_nobody_waits) {
     semaphore sem(2);
     EXPECT_FALSE(sem.try_acquire(3));

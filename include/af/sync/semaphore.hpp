@@ -202,7 +202,9 @@ private:
     }
 
     mutable std::mutex m_;
-    std::size_t permits_;  // invariant: 0 whenever a waiter is queued (the head got the rest)
+    // 0 whenever a waiter is queued (the head got the rest), except while release_locked wakes
+    // a full batch with the lock dropped: then the permits left belong to the queue's head.
+    std::size_t permits_;
     bool closed_ = false;
     detail::intrusive_list<waiter> waiters_;
 };
@@ -233,9 +235,14 @@ public:
                 phase_ = phase::done;
                 return semaphore_permit(*sem_, n);
             }
-            // Only an empty queue can have free permits (invariant): take them as the new head.
-            node_.assigned = sem_->permits_;
-            sem_->permits_ = 0;
+            // Joining an empty queue as its head: take the free permits (fewer than needed). A
+            // non-empty queue may have free permits only while a release is waking a batch with
+            // the lock dropped; they belong to the waiters ahead of us, whom that release goes
+            // on to serve: join the tail with nothing assigned.
+            if (sem_->waiters_.empty()) {
+                node_.assigned = sem_->permits_;
+                sem_->permits_ = 0;
+            }
             node_.waker = cx.waker();
             sem_->waiters_.push_back(&node_);
             phase_ = phase::waiting;
