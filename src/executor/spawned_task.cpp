@@ -144,13 +144,16 @@ void task_header::unlock_after_inspection() noexcept {
 
 void task_header::finish(bool cancel) noexcept {
     if (cancel) vtable_->drop_future(this);
+    // Leave the owner's list before completing: whoever sees the completion (the join handle)
+    // must not still count this task among the live ones (af::rt::metrics, dump_tasks). We hold
+    // `running`, so no shutdown drain can be cancelling it meanwhile.
+    scheduler_->disown(this);
     unsigned s = state_.load(std::memory_order_relaxed);
     unsigned next;
     do {
         next = (s & ~(scheduled | running | notified)) | complete | (cancel ? cancelled : 0u);
         // AcqRel: header comment, "completion".
     } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
-    scheduler_->disown(this);
     notify_handle(s, cancel);
     release();  // the owner's reference
     release();  // the run reference

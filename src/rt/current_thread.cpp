@@ -112,9 +112,10 @@ task_header* ct_core::next_task() {
 
 void ct_core::run_task(task_header* t) {
     coop::budget_scope budget(cfg_.budget);
-    t->run();
-    // Relaxed: metrics counters, written by this thread only.
+    // Relaxed: metrics counters, written by this thread only. Counted before the poll, as in
+    // multi_thread.cpp (a completed handle must not be seen before its poll is counted).
     polls_.fetch_add(1, std::memory_order_relaxed);
+    t->run();
     if (!coop::has_budget_remaining()) budget_yields_.fetch_add(1, std::memory_order_relaxed);
 }
 

@@ -384,10 +384,12 @@ private:
         coop::budget_scope budget(cfg_.budget);
         for (int lifo_runs = 0;; ++lifo_runs) {
             w.current = t;
-            t->run();
-            w.current = nullptr;
+            // Counted before the poll: a task's last poll may complete its handle, and whoever
+            // awaited it may read the metrics before this worker would get to count after.
             // Relaxed: metrics.
             w.polls.fetch_add(1, std::memory_order_relaxed);
+            t->run();
+            w.current = nullptr;
             if (!coop::has_budget_remaining()) {
                 w.budget_yields.fetch_add(1, std::memory_order_relaxed);
                 break;

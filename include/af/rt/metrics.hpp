@@ -22,7 +22,7 @@ struct runtime_metrics {
     std::size_t global_queue_depth = 0;  ///< tasks in the injection queue
     std::vector<std::size_t> local_queue_depths;  ///< per worker (one entry for current_thread)
     std::uint64_t tasks_spawned = 0;   ///< since the runtime started
-    std::uint64_t polls = 0;           ///< task polls
+    std::uint64_t polls = 0;           ///< task polls (counted as each poll starts)
     std::uint64_t steals = 0;          ///< successful steal operations (multi_thread)
     std::uint64_t stolen_tasks = 0;    ///< tasks moved by those steals
     std::uint64_t parks = 0;           ///< times a worker went to sleep
