@@ -200,8 +200,6 @@ public:
         }
     }
 
-    driver& get_driver() noexcept { return driver_; }
-
     void schedule(task_header* t) noexcept override {
         worker* w = current_worker;
         if (w != nullptr && w->core == this && !w->parking) {
