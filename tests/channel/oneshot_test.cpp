@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: MIT
 // af::channel::oneshot: value delivery, drop of either side observed by the other, closed(),
-// and a cross-thread handoff.
+// waker replacement on re-poll, value lifetimes (each value destroyed exactly once, counted with
+// moved-from copies), and races between the two ends on two threads (thousands of rounds; run
+// under TSan and ASan in CI).
 #include "af/channel/oneshot.hpp"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
+#include <utility>
 
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
@@ -116,6 +124,387 @@ TEST(oneshot, both_sides_dropped_concurrently_from_two_threads_is_clean) {
         { auto gone = std::move(rx); }
         t.join();
     }
+}
+
+// --- waker replacement --------------------------------------------------------------------------
+
+TEST(oneshot, receiver_re_polled_with_a_new_waker_is_woken_on_the_new_one_only) {
+    auto [tx, rx] = af::channel::oneshot<int>();
+    af::test::wake_counter first, second;
+    af::context cx1(first.waker()), cx2(second.waker());
+    EXPECT_TRUE(rx.poll(cx1).is_pending());
+    EXPECT_TRUE(rx.poll(cx2).is_pending());  // the task moved: the stored waker is replaced
+    EXPECT_EQ(first.clones_alive(), 0u) << "the old waker is released when replaced";
+    EXPECT_TRUE(tx.send(4));
+    EXPECT_EQ(first.count(), 0u);
+    EXPECT_EQ(second.count(), 1u);
+    EXPECT_EQ(rx.poll(cx2).value(), 4);
+    EXPECT_EQ(second.clones_alive(), 0u);
+}
+
+TEST(oneshot, receiver_re_polled_with_the_same_waker_keeps_one_clone) {
+    auto [tx, rx] = af::channel::oneshot<int>();
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    EXPECT_TRUE(rx.poll(cx).is_pending());
+    EXPECT_TRUE(rx.poll(cx).is_pending());
+    EXPECT_EQ(wc.clones_alive(), 1u);
+    { auto gone = std::move(tx); }
+    EXPECT_EQ(wc.count(), 1u);
+    EXPECT_THROW((void)rx.poll(cx), af::channel::recv_error);
+    EXPECT_EQ(wc.clones_alive(), 0u);
+}
+
+TEST(oneshot, closed_future_re_polled_with_a_new_waker_is_woken_on_the_new_one_only) {
+    auto [tx, rx] = af::channel::oneshot<int>();
+    auto closed = tx.closed();
+    af::test::wake_counter first, second;
+    af::context cx1(first.waker()), cx2(second.waker());
+    EXPECT_TRUE(closed.poll(cx1).is_pending());
+    EXPECT_TRUE(closed.poll(cx2).is_pending());
+    { auto gone = std::move(rx); }
+    EXPECT_EQ(first.count(), 0u);
+    EXPECT_EQ(second.count(), 1u);
+    EXPECT_TRUE(closed.poll(cx2).is_ready());
+    EXPECT_TRUE(tx.is_closed());
+}
+
+TEST(oneshot, closed_future_outlives_the_sender_and_its_send) {
+    auto [tx, rx] = af::channel::oneshot<int>();
+    auto closed = tx.closed();
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    EXPECT_TRUE(closed.poll(cx).is_pending());
+    EXPECT_TRUE(tx.send(1));
+    { auto spent = std::move(tx); }
+    EXPECT_TRUE(closed.poll(cx).is_pending());
+    { auto gone = std::move(rx); }  // drops the unread value
+    EXPECT_EQ(wc.count(), 1u);
+    EXPECT_TRUE(closed.poll(cx).is_ready());
+}
+
+TEST(oneshot, receiver_failing_closed_completes_the_closed_future) {
+    auto [tx, rx] = af::channel::oneshot<int>();
+    auto closed = tx.closed();
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    EXPECT_TRUE(closed.poll(cx).is_pending());
+    { auto gone = std::move(tx); }
+    EXPECT_THROW((void)rx.poll(cx), af::channel::recv_error);
+    EXPECT_TRUE(closed.poll(cx).is_ready());
+}
+
+// --- value lifetimes ----------------------------------------------------------------------------
+
+// Counts every object made (moves included) and every destructor run, and traps a destructor
+// run twice on one object.
+struct lifetimes {
+    std::atomic<int> made{0};
+    std::atomic<int> destroyed{0};
+};
+
+class tracked {
+public:
+    tracked(lifetimes& l, int v) : l_(&l), v_(v) { l_->made.fetch_add(1); }
+    tracked(tracked&& o) noexcept : l_(o.l_), v_(o.v_) { l_->made.fetch_add(1); }
+    tracked& operator=(tracked&&) = delete;
+    ~tracked() {
+        EXPECT_EQ(magic_, live) << "destroyed twice";
+        magic_ = dead;
+        l_->destroyed.fetch_add(1);
+    }
+    int value() const { return v_; }
+
+private:
+    static constexpr std::uint32_t live = 0x600dcafe, dead = 0xdeadbeef;
+    lifetimes* l_;
+    int v_;
+    std::uint32_t magic_ = live;
+};
+
+TEST(oneshot, every_value_is_destroyed_exactly_once_on_each_path) {
+    lifetimes l;
+    {  // received
+        auto [tx, rx] = af::channel::oneshot<tracked>();
+        EXPECT_TRUE(tx.send(tracked(l, 1)));
+        EXPECT_EQ(af::block_on(std::move(rx)).value(), 1);
+    }
+    {  // try_recv
+        auto [tx, rx] = af::channel::oneshot<tracked>();
+        EXPECT_TRUE(tx.send(tracked(l, 2)));
+        EXPECT_EQ(rx.try_recv()->value(), 2);
+    }
+    {  // dropped unread with the receiver, while a closed() future keeps the block
+        auto [tx, rx] = af::channel::oneshot<tracked>();
+        auto closed = tx.closed();
+        EXPECT_TRUE(tx.send(tracked(l, 3)));
+        const int before = l.destroyed.load();
+        { auto gone = std::move(rx); }
+        EXPECT_EQ(l.destroyed.load(), before + 1) << "destroyed with the receiver, not with the block";
+    }
+    {  // handed back
+        auto [tx, rx] = af::channel::oneshot<tracked>();
+        { auto gone = std::move(rx); }
+        auto r = tx.send(tracked(l, 4));
+        EXPECT_EQ(r.take_value().value(), 4);
+    }
+    {  // never sent
+        auto [tx, rx] = af::channel::oneshot<tracked>();
+    }
+    EXPECT_EQ(l.made.load(), l.destroyed.load());
+}
+
+// --- the narrow windows, stepped deterministically ----------------------------------------------
+// User code that runs inside the channel's protocol (cloning the new waker, moving the value in)
+// lets a test act for "the other thread" at exactly the worst moment.
+
+// A waker whose clone runs a hook once (then counts wakes like wake_counter).
+struct hook_waker {
+    std::function<void()> on_clone;
+    int wakes = 0;
+
+    af::waker waker() { return af::waker::from_raw(af::raw_waker{this, &vtable}); }
+
+    static af::raw_waker clone(void* d) {
+        auto* h = static_cast<hook_waker*>(d);
+        if (auto f = std::exchange(h->on_clone, nullptr)) f();
+        return af::raw_waker{d, &vtable};
+    }
+    static void wake(void* d) { ++static_cast<hook_waker*>(d)->wakes; }
+    static void drop(void*) {}
+    static constexpr af::raw_waker_vtable vtable{&clone, &wake, &wake, &drop};
+};
+
+TEST(oneshot, sender_finishing_while_the_receiver_installs_its_new_waker_is_seen_by_that_poll) {
+    for (const bool sends : {false, true}) {
+        auto ch = af::channel::oneshot<int>();
+        auto& tx = ch.first;
+        auto& rx = ch.second;
+        af::test::wake_counter first;
+        af::context cx1(first.waker());
+        EXPECT_TRUE(rx.poll(cx1).is_pending());
+        hook_waker second;
+        second.on_clone = [&, sends] {  // between taking the slot back and publishing it again
+            if (sends) {
+                EXPECT_TRUE(tx.send(5));
+            } else {
+                auto gone = std::move(tx);
+            }
+        };
+        auto w = second.waker();
+        af::context cx2(w);
+        if (sends) {
+            EXPECT_EQ(rx.poll(cx2).value(), 5);
+        } else {
+            EXPECT_THROW((void)rx.poll(cx2), af::channel::recv_error);
+        }
+        EXPECT_EQ(first.count(), 0u) << "the sender saw no published waker";
+        EXPECT_EQ(second.wakes, 0);
+    }
+}
+
+TEST(oneshot, receiver_dropping_while_a_closed_future_installs_its_new_waker_is_seen_by_that_poll) {
+    auto ch = af::channel::oneshot<int>();
+    auto closed = ch.first.closed();
+    af::test::wake_counter first;
+    af::context cx1(first.waker());
+    EXPECT_TRUE(closed.poll(cx1).is_pending());
+    auto rx_slot = std::make_optional(std::move(ch.second));
+    hook_waker second;
+    second.on_clone = [&] { rx_slot.reset(); };
+    auto w = second.waker();
+    af::context cx2(w);
+    EXPECT_TRUE(closed.poll(cx2).is_ready());
+    EXPECT_EQ(first.count(), 0u);
+    EXPECT_EQ(second.wakes, 0);
+}
+
+// A value whose move constructor runs a hook once: the send moves it into the channel between
+// checking for the receiver and publishing.
+struct hooked_value {
+    hooked_value(std::function<void()>* hook, tracked t) : hook_(hook), t_(std::move(t)) {}
+    hooked_value(hooked_value&& o) : hook_(o.hook_), t_(std::move(o.t_)) {
+        if (auto f = std::exchange(*hook_, nullptr)) f();
+    }
+    std::function<void()>* hook_;
+    tracked t_;
+};
+
+TEST(oneshot, receiver_dropping_while_the_value_moves_in_gets_the_value_handed_back) {
+    lifetimes l;
+    {
+        auto [tx, rx] = af::channel::oneshot<hooked_value>();
+        std::optional<af::channel::oneshot_receiver<hooked_value>> rx_slot(std::move(rx));
+        std::function<void()> hook = [&] { rx_slot.reset(); };
+        auto r = tx.send(hooked_value(&hook, tracked(l, 9)));
+        ASSERT_TRUE(r.is_closed());
+        EXPECT_EQ(r.take_value().t_.value(), 9);
+        EXPECT_TRUE(tx.is_closed());
+    }
+    EXPECT_EQ(l.made.load(), l.destroyed.load());
+}
+
+// --- races on two threads -----------------------------------------------------------------------
+
+// Spins `n` steps: staggers the two sides by a different few nanoseconds each round, so that
+// the rounds cover the narrow windows between one side's load and its read-modify-write.
+void stagger(int n) {
+    std::atomic<int> sink{0};
+    for (int k = 0; k < n; ++k) sink.fetch_add(1);
+}
+
+// Waits until `cond` holds: spins first (so the two sides meet while both are running), then
+// yields (so a busy machine still makes progress).
+template <class Cond>
+void await_true(Cond cond) {
+    for (int k = 0; !cond(); ++k) {
+        if (k > 1000) std::this_thread::yield();
+    }
+}
+
+// Runs `a` and `b` on two threads released together, `rounds` times. One helper thread for
+// all rounds: starting a thread per round would dominate the time under the sanitizers.
+template <class Setup>
+void race(int rounds, Setup setup) {
+    std::function<void()> a;
+    std::atomic<int> turn{0};     // 2i+1: round i's `a` is set; 2i+2: it has run
+    std::atomic<int> arrived{0};  // both sides count in; round i starts at 2i+2
+    std::thread helper([&] {
+        for (int i = 0; i < rounds; ++i) {
+            await_true([&] { return turn.load() == 2 * i + 1; });
+            arrived.fetch_add(1);
+            await_true([&] { return arrived.load() >= 2 * i + 2; });
+            stagger(i * 7 % 61);
+            a();
+            a = nullptr;
+            turn.store(2 * i + 2);
+        }
+    });
+    for (int i = 0; i < rounds; ++i) {
+        auto [first, second] = setup(i);
+        a = std::move(first);
+        turn.store(2 * i + 1);
+        arrived.fetch_add(1);
+        await_true([&] { return arrived.load() >= 2 * i + 2; });
+        stagger(i * 13 % 67);
+        second();
+        await_true([&] { return turn.load() == 2 * i + 2; });
+    }
+    helper.join();
+}
+
+constexpr int rounds = 4000;
+
+TEST(oneshot, send_racing_the_receiver_drop_delivers_or_hands_back_and_destroys_once) {
+    lifetimes l;
+    std::atomic<int> sent{0}, handed_back{0};
+    race(rounds, [&](int i) {
+        auto ch = af::channel::oneshot<tracked>();
+        auto tx = std::make_shared<af::channel::oneshot_sender<tracked>>(std::move(ch.first));
+        auto rx = std::make_shared<std::optional<af::channel::oneshot_receiver<tracked>>>(std::move(ch.second));
+        auto send = [&, tx, i] {
+            auto r = tx->send(tracked(l, i));
+            if (r) sent.fetch_add(1);
+            else {
+                EXPECT_EQ(r.take_value().value(), i);
+                handed_back.fetch_add(1);
+            }
+        };
+        auto drop = [rx] { rx->reset(); };
+        return std::pair{std::function<void()>(send), std::function<void()>(drop)};
+    });
+    EXPECT_EQ(sent.load() + handed_back.load(), rounds);
+    EXPECT_EQ(l.made.load(), l.destroyed.load());
+}
+
+TEST(oneshot, sender_finishing_while_the_receiver_changes_its_waker_wakes_the_last_one) {
+    for (const bool sends : {false, true}) {
+        race(rounds, [&](int i) {
+            auto ch = af::channel::oneshot<std::string>();
+            auto tx = std::make_shared<std::optional<af::channel::oneshot_sender<std::string>>>(std::move(ch.first));
+            auto rx = std::make_shared<af::channel::oneshot_receiver<std::string>>(std::move(ch.second));
+            auto first = std::make_shared<af::test::wake_counter>();
+            af::context cx1(first->waker());
+            EXPECT_TRUE(rx->poll(cx1).is_pending());
+            auto finish = [tx, sends, i] {
+                if (sends) {
+                    EXPECT_TRUE((*tx)->send(std::to_string(i)));
+                }
+                tx->reset();
+            };
+            auto repoll = [rx, first, sends, i] {
+                af::test::wake_counter second;
+                af::context cx2(second.waker());
+                auto check_ready = [&](af::poll<std::string> p) { EXPECT_EQ(p.value(), std::to_string(i)); };
+                try {
+                    auto p = rx->poll(cx2);
+                    if (p.is_ready()) {
+                        EXPECT_TRUE(sends);
+                        check_ready(std::move(p));
+                        return;
+                    }
+                    // Pending: the new waker was published before the sender finished, so the
+                    // sender must wake it, and not the replaced one.
+                    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+                    while (second.count() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+                    ASSERT_EQ(second.count(), 1u) << "lost wake-up";
+                    EXPECT_EQ(first->count(), 0u);
+                    check_ready(rx->poll(cx2));
+                    EXPECT_TRUE(sends);
+                } catch (const af::channel::recv_error& e) {
+                    EXPECT_TRUE(e.is_closed());
+                    EXPECT_FALSE(sends);
+                }
+            };
+            return std::pair{std::function<void()>(finish), std::function<void()>(repoll)};
+        });
+    }
+}
+
+TEST(oneshot, closed_future_re_polled_while_the_receiver_drops_wakes_the_last_waker) {
+    race(rounds, [&](int) {
+        auto ch = af::channel::oneshot<int>();
+        auto tx = std::make_shared<af::channel::oneshot_sender<int>>(std::move(ch.first));
+        auto rx = std::make_shared<std::optional<af::channel::oneshot_receiver<int>>>(std::move(ch.second));
+        auto closed = std::make_shared<af::channel::oneshot_sender<int>::closed_future>(tx->closed());
+        auto first = std::make_shared<af::test::wake_counter>();
+        af::context cx1(first->waker());
+        EXPECT_TRUE(closed->poll(cx1).is_pending());
+        auto drop = [rx] { rx->reset(); };
+        auto repoll = [tx, closed, first] {
+            af::test::wake_counter second;
+            af::context cx2(second.waker());
+            if (closed->poll(cx2).is_ready()) {
+                EXPECT_TRUE(tx->is_closed());
+                return;
+            }
+            const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+            while (second.count() == 0 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+            ASSERT_EQ(second.count(), 1u) << "lost wake-up";
+            EXPECT_EQ(first->count(), 0u);
+            EXPECT_TRUE(closed->poll(cx2).is_ready());
+            EXPECT_TRUE(tx->is_closed());
+        };
+        return std::pair{std::function<void()>(drop), std::function<void()>(repoll)};
+    });
+}
+
+TEST(oneshot, send_racing_the_receivers_poll_on_another_thread_delivers_each_value_once) {
+    lifetimes l;
+    std::atomic<int> received{0};
+    race(rounds, [&](int i) {
+        auto ch = af::channel::oneshot<tracked>();
+        auto tx = std::make_shared<af::channel::oneshot_sender<tracked>>(std::move(ch.first));
+        auto rx = std::make_shared<af::channel::oneshot_receiver<tracked>>(std::move(ch.second));
+        auto send = [&, tx, i] { EXPECT_TRUE(tx->send(tracked(l, i))); };
+        auto recv = [&, rx, i] {
+            EXPECT_EQ(af::block_on(std::move(*rx)).value(), i);
+            received.fetch_add(1);
+        };
+        return std::pair{std::function<void()>(send), std::function<void()>(recv)};
+    });
+    EXPECT_EQ(received.load(), rounds);
+    EXPECT_EQ(l.made.load(), l.destroyed.load());
 }
 
 }  // namespace

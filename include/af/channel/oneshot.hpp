@@ -16,120 +16,98 @@
 /// `recv_error` (kind `closed`); a dropped receiver makes `send` hand the value back and
 /// completes `sender.closed()`.
 ///
-/// Thread safety: the two ends may be used and dropped from different threads at once. The state
-/// is guarded by a short mutex, never held while a waker is woken or a value destroyed: with a
-/// single value and two parties, a lock is as fast as a lock-free state machine here and
-/// obviously right. See the book chapter "Channels".
+/// Thread safety: the two ends may be used and dropped from different threads at once. The
+/// channel is one recycled heap block with an atomic state word (no lock, no reference-counted
+/// control block): a send is one atomic read-modify-write, and a receiver that finds the value
+/// already there takes it and frees the block without any. See the book chapter "Channels" and
+/// docs/design/0010-oneshot-state-word.md.
 #include <cassert>   // single use
-#include <memory>    // shared state
-#include <mutex>     // guards the state
-#include <optional>  // value and waker slots
-#include <utility>   // std::pair, std::move
+#include <optional>  // try_recv's result
+#include <utility>   // std::pair, std::move, std::exchange
 
+#include "af/channel/detail/oneshot_block.hpp"
 #include "af/channel/error.hpp"
 #include "af/core/future.hpp"
 
 namespace af::channel {
 
-namespace detail {
 template <class T>
-struct oneshot_state {
-    std::mutex m;
-    std::optional<T> value;
-    bool tx_alive = true;
-    bool rx_alive = true;
-    std::optional<waker> rx_waker;
-    std::optional<waker> tx_waker;  // a sender awaiting closed()
-};
-}  // namespace detail
-
+class oneshot_sender;
 template <class T>
 class oneshot_receiver;
+template <class T>
+std::pair<oneshot_sender<T>, oneshot_receiver<T>> oneshot();
 
 /// The sending half of a oneshot channel. Move-only; `send` at most once.
 template <class T>
 class oneshot_sender {
-    using state = detail::oneshot_state<T>;
+    using block = af::detail::oneshot_block<T>;
 
 public:
-    /// The future made by `closed()`: completes when the receiver is dropped.
+    /// The future made by `closed()`: completes when the receiver is dropped. It holds a
+    /// reference of its own, so it may outlive the sender (and a send).
     class [[nodiscard("a future does nothing until it is awaited")]] closed_future {
     public:
         using output = void;
-        explicit closed_future(std::shared_ptr<state> s) : s_(std::move(s)) {}
-        closed_future(closed_future&&) noexcept = default;
+        closed_future(closed_future&& o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
+        ~closed_future() {
+            if (b_ != nullptr) b_->release(0);
+        }
+
         af::poll<void> poll(context& cx) {
-            std::lock_guard lk(s_->m);
-            if (!s_->rx_alive) return {};
-            if (!s_->tx_waker || !s_->tx_waker->will_wake(cx.waker())) s_->tx_waker.emplace(cx.waker());
+            if (b_->poll_closed(cx.waker())) return {};
             return pending;
         }
 
     private:
-        std::shared_ptr<state> s_;
+        friend class oneshot_sender;
+        explicit closed_future(block* b) noexcept : b_(b) { b_->add_ref(); }
+        block* b_;
     };
 
-    explicit oneshot_sender(std::shared_ptr<state> s) noexcept : s_(std::move(s)) {}
-    oneshot_sender(oneshot_sender&&) noexcept = default;
+    oneshot_sender(oneshot_sender&& o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
     oneshot_sender& operator=(oneshot_sender&& o) noexcept {
         oneshot_sender tmp(std::move(o));
-        std::swap(s_, tmp.s_);
+        std::swap(b_, tmp.b_);
         return *this;
     }
-    ~oneshot_sender() { release(); }
+    ~oneshot_sender() {
+        if (b_ != nullptr) b_->drop_tx();
+    }
 
     /// Sends `v` and wakes the receiver. Fails with `closed` (handing `v` back) when the
     /// receiver is gone. Never suspends. The sender is spent afterwards, whatever the result.
+    /// Thread safety: may race with the receiver's poll or drop on another thread; the value is
+    /// either delivered or handed back, never both, never lost.
     send_result<T> send(T v) {
-        assert(s_ && "af::channel::oneshot_sender::send called twice");
-        std::optional<waker> w;
-        bool receiver_gone = false;
-        {
-            std::lock_guard lk(s_->m);
-            s_->tx_alive = false;
-            receiver_gone = !s_->rx_alive;
-            if (!receiver_gone) {
-                s_->value.emplace(std::move(v));
-                w = std::move(s_->rx_waker);
-                s_->rx_waker.reset();
-            }
-        }
-        s_.reset();  // outside the lock: this may free the state and its mutex
-        if (receiver_gone) return send_result<T>::failed(send_status::closed, std::move(v));
-        if (w) std::move(*w).wake();
-        return send_result<T>::ok();
+        assert(b_ && "af::channel::oneshot_sender::send called twice");
+        using outcome = typename block::send_outcome;
+        const outcome o = b_->send(v);  // if moving v into the channel throws, nothing is spent
+        block* b = std::exchange(b_, nullptr);
+        if (o == outcome::sent) [[likely]] return send_result<T>::ok();
+        if (o == outcome::refused) return send_result<T>::failed(send_status::closed, std::move(v));
+        // The receiver left between our check and our publish: the value never left the slot.
+        auto r = send_result<T>::failed(send_status::closed, std::move(b->slot()));
+        b->discard_slot();
+        return r;
     }
 
     /// True once the receiver has been dropped (a send would fail).
-    bool is_closed() const {
-        if (!s_) return true;
-        std::lock_guard lk(s_->m);
-        return !s_->rx_alive;
-    }
+    bool is_closed() const { return b_ == nullptr || b_->rx_gone(); }
 
     /// A future that completes when the receiver is dropped: lets a producer stop working on a
     /// value nobody wants. Cancellation: dropping it loses nothing. Thread safety: one awaiting
     /// task at a time (it shares the sender's single waker slot).
     closed_future closed() const {
-        assert(s_ && "af::channel::oneshot_sender::closed after send");
-        return closed_future(s_);
+        assert(b_ && "af::channel::oneshot_sender::closed after send");
+        return closed_future(b_);
     }
 
 private:
-    void release() {
-        if (!s_) return;
-        std::optional<waker> w;
-        {
-            std::lock_guard lk(s_->m);
-            s_->tx_alive = false;
-            w = std::move(s_->rx_waker);
-            s_->rx_waker.reset();
-        }
-        s_.reset();
-        if (w) std::move(*w).wake();
-    }
+    friend std::pair<oneshot_sender<T>, oneshot_receiver<T>> oneshot<T>();
+    explicit oneshot_sender(block* b) noexcept : b_(b) {}
 
-    std::shared_ptr<state> s_;
+    block* b_;
 };
 
 /// The receiving half: a future of the value. Throws `recv_error` (kind `closed`) when the
@@ -137,83 +115,66 @@ private:
 ///
 /// Cancellation: dropping the receiver drops a value already sent and makes later sends fail.
 /// Resumes on: the thread that polls it, after the sending thread woke it.
-/// Thread safety: one task polls it; the sender may act from any thread meanwhile.
+/// Thread safety: one task polls it; the sender may act from any thread meanwhile. A re-poll
+/// with a different waker replaces the stored one, also while a send is under way.
 template <class T>
 class [[nodiscard("a future does nothing until it is awaited")]] oneshot_receiver {
-    using state = detail::oneshot_state<T>;
+    using block = af::detail::oneshot_block<T>;
+    using bits = af::detail::oneshot_bits;
 
 public:
     using output = T;
 
-    explicit oneshot_receiver(std::shared_ptr<state> s) noexcept : s_(std::move(s)) {}
-    oneshot_receiver(oneshot_receiver&&) noexcept = default;
+    oneshot_receiver(oneshot_receiver&& o) noexcept : b_(std::exchange(o.b_, nullptr)) {}
     oneshot_receiver& operator=(oneshot_receiver&& o) noexcept {
         oneshot_receiver tmp(std::move(o));
-        std::swap(s_, tmp.s_);
+        std::swap(b_, tmp.b_);
         return *this;
     }
-    ~oneshot_receiver() { release(); }
+    ~oneshot_receiver() {
+        if (b_ != nullptr) b_->drop_rx();
+    }
 
     af::poll<T> poll(context& cx) {
-        assert(s_ && "af::channel::oneshot_receiver polled after it completed");
-        std::unique_lock lk(s_->m);
-        if (s_->value) {
-            af::poll<T> p(std::in_place, std::move(*s_->value));
-            s_->value.reset();
-            lk.unlock();
-            s_.reset();
+        assert(b_ && "af::channel::oneshot_receiver polled after it completed");
+        const std::size_t s = b_->poll_rx(cx.waker());
+        if (s == 0) return pending;
+        if ((s & bits::value) != 0) {
+            af::poll<T> p(std::in_place, b_->take_value());
+            b_ = nullptr;  // take_value let go of the block
             return p;
         }
-        if (!s_->tx_alive) {
-            lk.unlock();
-            release();
-            throw recv_error::closed();
-        }
-        if (!s_->rx_waker || !s_->rx_waker->will_wake(cx.waker())) s_->rx_waker.emplace(cx.waker());
-        return pending;
+        std::exchange(b_, nullptr)->drop_rx();  // sent nothing: completes closed()
+        throw recv_error::closed();
     }
 
     /// Takes the value if it is there, without waiting. `std::nullopt` while the sender may
     /// still send; throws `recv_error` (kind `closed`) once it never will.
     std::optional<T> try_recv() {
-        assert(s_ && "af::channel::oneshot_receiver::try_recv after it completed");
-        std::unique_lock lk(s_->m);
-        if (s_->value) {
-            std::optional<T> v = std::move(s_->value);
-            s_->value.reset();
-            lk.unlock();
-            s_.reset();
+        assert(b_ && "af::channel::oneshot_receiver::try_recv after it completed");
+        const std::size_t s = b_->peek();
+        if ((s & bits::value) != 0) {
+            std::optional<T> v(std::in_place, b_->take_value());
+            b_ = nullptr;
             return v;
         }
-        if (!s_->tx_alive) throw recv_error::closed();
+        if ((s & bits::tx_done) != 0) throw recv_error::closed();
         return std::nullopt;
     }
 
 private:
-    void release() {
-        if (!s_) return;
-        std::optional<waker> w;
-        std::optional<T> dropped;  // destroyed after the lock is released
-        {
-            std::lock_guard lk(s_->m);
-            s_->rx_alive = false;
-            if (s_->value) dropped.emplace(std::move(*s_->value));
-            s_->value.reset();
-            w = std::move(s_->tx_waker);
-            s_->tx_waker.reset();
-        }
-        s_.reset();
-        if (w) std::move(*w).wake();
-    }
+    friend std::pair<oneshot_sender<T>, oneshot_receiver<T>> oneshot<T>();
+    explicit oneshot_receiver(block* b) noexcept : b_(b) {}
 
-    std::shared_ptr<state> s_;
+    block* b_;
 };
 
-/// Makes a oneshot channel: `auto [tx, rx] = af::channel::oneshot<T>();`.
+/// Makes a oneshot channel: `auto [tx, rx] = af::channel::oneshot<T>();`. One allocation, from
+/// af's per-thread recycling cache.
 template <class T>
 std::pair<oneshot_sender<T>, oneshot_receiver<T>> oneshot() {
-    auto s = std::make_shared<detail::oneshot_state<T>>();
-    return {oneshot_sender<T>(s), oneshot_receiver<T>(s)};
+    auto* b = af::detail::oneshot_block<T>::make();
+    return {oneshot_sender<T>(b), oneshot_receiver<T>(b)};
 }
 
 }  // namespace af::channel
