@@ -177,7 +177,7 @@ void task_header::shut_down() noexcept {
 void task_header::notify_handle(unsigned prev, bool cancel) noexcept {
     if (prev & detached) {
         // The handle left before completion: we are the only reader of the error.
-        if (!cancel && stage_ == stage::error) report_detached_exception(take_error());
+        if (!cancel && current_stage() == stage::error) report_detached_exception(take_error());
     } else {
         join_waker_.wake();
     }
@@ -203,7 +203,7 @@ void task_header::detach() noexcept {
     // AcqRel: header comment, "detach".
     unsigned s = state_.fetch_or(detached, std::memory_order_acq_rel);
     // Completed before we left and nobody read the error: we are its only reader now.
-    if ((s & complete) && !(s & cancelled) && stage_ == stage::error) report_detached_exception(take_error());
+    if ((s & complete) && !(s & cancelled) && current_stage() == stage::error) report_detached_exception(take_error());
     release();
 }
 

@@ -10,6 +10,9 @@
 
 namespace {
 
+// An empty slot is the no-op waker, not a std::optional: one state word and one waker.
+TEST(atomic_waker, is_three_words) { static_assert(sizeof(af::atomic_waker) == 3 * sizeof(void*)); }
+
 TEST(atomic_waker, wake_without_registration_does_nothing) {
     af::atomic_waker aw;
     aw.wake();

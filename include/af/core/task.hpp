@@ -26,8 +26,10 @@
 ///
 /// Pitfall: a coroutine lambda's captures live in the lambda object, not in the frame. Wrap it
 /// with `af::co_invoke` (below) when the lambda may die before the task finishes.
+#include <cstddef>      // std::byte
 #include <exception>    // std::rethrow_exception
-#include <optional>     // the ready value
+#include <new>          // placement new, std::launder
+#include <optional>     // an awaited task that was already started
 #include <type_traits>  // std::is_void_v
 #include <utility>      // std::exchange, std::move, std::declval
 
@@ -47,13 +49,26 @@ template <class T>
 struct is_task<task<T>> : std::true_type {};
 
 // The awaiter for a leaf future. `F` is the future type, or a reference to it for lvalues.
+// The output and the exception share one slot: a frame holds the awaiter of every suspension
+// point, so its size is paid per task (the root pointer first and the one-byte `outcome_` last
+// keep the padding to one word at most).
 template <class F>
 class future_awaiter {
     using output = output_of<F>;
-    using storage = std::conditional_t<std::is_void_v<output>, bool, std::optional<output>>;
+    using stored = std::conditional_t<std::is_void_v<output>, std::exception_ptr, output>;
+    enum class outcome : unsigned char { none, value, error };
 
 public:
-    future_awaiter(F&& f, task_root* root) : future_(std::forward<F>(f)), root_(root) {}
+    future_awaiter(F&& f, task_root* root) : root_(root), future_(std::forward<F>(f)) {}
+    future_awaiter(const future_awaiter&) = delete;
+    future_awaiter& operator=(const future_awaiter&) = delete;
+    ~future_awaiter() {
+        if (outcome_ == outcome::error) {
+            error().~exception_ptr();
+        } else if constexpr (!std::is_void_v<output>) {
+            if (outcome_ == outcome::value) value().~output();
+        }
+    }
 
     bool await_ready() { return try_poll(*root_->cx); }
 
@@ -66,18 +81,25 @@ public:
     }
 
     output await_resume() {
-        if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
-        if constexpr (!std::is_void_v<output>) return std::move(*value_);
+        if (outcome_ == outcome::error) {
+            std::exception_ptr e = std::move(error());
+            error().~exception_ptr();
+            outcome_ = outcome::none;
+            std::rethrow_exception(std::move(e));
+        }
+        if constexpr (!std::is_void_v<output>) return std::move(value());
     }
 
 private:
+    stored& value() noexcept { return *std::launder(reinterpret_cast<stored*>(slot_)); }
+    std::exception_ptr& error() noexcept { return *std::launder(reinterpret_cast<std::exception_ptr*>(slot_)); }
+
     bool try_poll(context& cx) {
         auto p = future_.poll(cx);
         if (p.is_pending()) return false;
-        if constexpr (std::is_void_v<output>) {
-            value_ = true;
-        } else {
-            value_.emplace(std::move(p).value());
+        if constexpr (!std::is_void_v<output>) {
+            ::new (slot_) output(std::move(p).value());
+            outcome_ = outcome::value;
         }
         return true;
     }
@@ -87,7 +109,8 @@ private:
         try {
             return a->try_poll(cx);
         } catch (...) {
-            a->error_ = std::current_exception();
+            ::new (a->slot_) std::exception_ptr(std::current_exception());
+            a->outcome_ = outcome::error;
             return true;
         }
     }
@@ -98,10 +121,10 @@ private:
 
     static constexpr leaf_vtable ops{&poll_leaf, &trace_leaf};
 
-    F future_;
     task_root* root_;
-    storage value_{};
-    std::exception_ptr error_;
+    alignas(stored) alignas(std::exception_ptr) std::byte slot_[sizeof(stored) > sizeof(std::exception_ptr) ? sizeof(stored) : sizeof(std::exception_ptr)];
+    F future_;
+    outcome outcome_ = outcome::none;
 };
 
 template <class T>
@@ -186,24 +209,37 @@ struct task_promise_common : task_promise_base {
     }
 };
 
+// The output lives in raw storage flagged by the base's `has_value` (in padding) rather than
+// in a std::optional, which would add a word to every frame.
 template <class T>
 class task_promise : public task_promise_common<task_promise<T>> {
 public:
+    task_promise() noexcept = default;
+    task_promise(const task_promise&) = delete;
+    task_promise& operator=(const task_promise&) = delete;
+    ~task_promise() {
+        if (this->has_value) value().~T();
+    }
+
     task<T> get_return_object() noexcept;
 
     template <class U = T>
         requires std::is_constructible_v<T, U&&>
     void return_value(U&& v) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
-        value_.emplace(std::forward<U>(v));
+        ::new (storage_) T(std::forward<U>(v));
+        this->has_value = true;
     }
 
+    // The moved-from value is destroyed with the frame.
     T take() {
         if (this->exception) std::rethrow_exception(std::exchange(this->exception, nullptr));
-        return std::move(*value_);
+        return std::move(value());
     }
 
 private:
-    std::optional<T> value_;
+    T& value() noexcept { return *std::launder(reinterpret_cast<T*>(storage_)); }
+
+    alignas(T) std::byte storage_[sizeof(T)];
 };
 
 template <>
@@ -242,7 +278,7 @@ public:
     af::poll<T> poll(context& cx) {
         assert(h_ && "af::task::poll on an empty or finished task");
         auto& p = h_.promise();
-        detail::task_root& r = p.own_root;
+        detail::task_root& r = p.own_root();
         if (!p.started) {
             p.started = true;
             r.resume_point = h_;

@@ -63,7 +63,7 @@ public:
     af::poll<std::optional<T>> poll_next(context& cx) {
         if (!h_) return detail::stream_end<T>();
         auto& p = h_.promise();
-        detail::task_root& r = p.own_root;
+        detail::task_root& r = p.own_root();
         if (!p.started) {
             p.started = true;
             r.resume_point = h_;

@@ -6,14 +6,16 @@
 // over it.
 //
 // Stage. The future, the output and the exception never coexist, so they share one slot
-// (`spawned_task::storage_`); `stage_` says which one it holds: future -> output | error | empty
-// (cancelled, or a void output) -> empty (taken). It is a plain byte, not part of the state
-// word, because every write is ordered by it: the holder of `running` (or shutdown) ends the
-// future and stores the result before the completion CAS (release); the join handle, or the
-// detacher/completer that reports an unread exception, reads it after acquiring `complete`;
-// the last reference, which frees, acquires every other holder's writes. Keeping them in one
-// slot and the byte in the state word's padding is what makes a spawned af::task<T> with a
-// word-sized T an 88-byte block (tests/executor/spawned_task_test.cpp checks the size).
+// (`spawned_task::storage_`); the stage says which one it holds: future -> output | error |
+// empty (cancelled, or a void output) -> empty (taken). Its two bits live in the state word
+// (`stage_bits`), so that the header needs no byte of its own: every stage change is a relaxed
+// fetch_or (the encoding makes each transition only set bits), and every read is ordered by the
+// state word anyway: the holder of `running` (or shutdown) ends the future and stores the result
+// before the completion CAS (release), so the join handle, or the detacher/completer that
+// reports an unread exception, sees the stage after acquiring `complete`; the last reference,
+// which frees, acquires every other holder's writes. Keeping the results in one slot, the stage
+// in the state word and a 32-bit reference count beside it is what makes a spawned af::task<T>
+// with a word-sized T a 72-byte block (tests/executor/spawned_task_test.cpp checks the size).
 //
 // Waker. A task's waker is a raw waker whose data pointer is the task itself; clone adds a
 // reference, drop removes one, so waking never allocates. The worker polls with a *borrowed*
@@ -77,6 +79,7 @@
 // decrements acq_rel (the last one must see every other holder's writes before freeing).
 #include <atomic>     // state word, reference count
 #include <cstddef>    // std::size_t, std::byte
+#include <cstdint>    // std::uint32_t
 #include <exception>  // std::exception_ptr
 #include <new>        // placement new and std::launder of the stage slot
 #include <type_traits>  // std::is_void_v, std::conditional_t
@@ -193,11 +196,11 @@ public:
     }
     /// Only after `is_complete()` returned true; null when the task did not throw.
     std::exception_ptr take_error() noexcept {
-        if (stage_ != stage::error) return nullptr;
+        if (current_stage() != stage::error) return nullptr;
         auto* e = std::launder(static_cast<std::exception_ptr*>(vtable_->slot(this)));
         std::exception_ptr r = std::move(*e);
         e->~exception_ptr();
-        stage_ = stage::empty;
+        set_stage(stage::empty);
         return r;
     }
     atomic_waker& join_waker() noexcept { return join_waker_; }
@@ -217,7 +220,7 @@ public:
     void unlock_after_inspection() noexcept;
 
     // For tests and diagnostics.
-    unsigned state_bits() const noexcept { return state_.load(std::memory_order_acquire); }
+    unsigned state_bits() const noexcept { return state_.load(std::memory_order_acquire) & ~stage_mask; }
     std::size_t use_count() const noexcept { return refs_.load(std::memory_order_relaxed); }
 
     // Owned-list links, touched only by the owning scheduler (under its lock, or on the one
@@ -226,9 +229,21 @@ public:
     task_header* owned_next = nullptr;
 
 protected:
-    enum class stage : unsigned char { future, output, error, empty };
+    // Each transition only sets bits: future (0) -> output (1) | error (2) | empty (3) -> empty.
+    enum class stage : unsigned { future = 0, output = 1, error = 2, empty = 3 };
+    static constexpr unsigned stage_shift = 8;
+    static constexpr unsigned stage_mask = 3u << stage_shift;
 
     void* slot() noexcept { return vtable_->slot(this); }
+
+    stage current_stage() const noexcept {
+        // Relaxed: callers have acquired the state word already, or hold `running` (file comment).
+        return static_cast<stage>((state_.load(std::memory_order_relaxed) & stage_mask) >> stage_shift);
+    }
+    void set_stage(stage st) noexcept {
+        // Relaxed: published by the completion CAS that follows, or by the last release.
+        state_.fetch_or(static_cast<unsigned>(st) << stage_shift, std::memory_order_relaxed);
+    }
 
     // Starts scheduled with three references: handle, owner, run queue.
     task_header(const task_vtable* vt, scheduler* s) noexcept : vtable_(vt), scheduler_(s) { s->retain(); }
@@ -238,13 +253,8 @@ private:
     void finish(bool cancel) noexcept;
     void notify_handle(unsigned prev, bool cancel) noexcept;
 
-    std::atomic<unsigned> state_{scheduled};
-
-protected:
-    stage stage_ = stage::future;  // in the state word's padding; see the file comment, "Stage"
-
-private:
-    std::atomic<std::size_t> refs_{3};
+    std::atomic<unsigned> state_{scheduled};  // stage bits start as `future` (0)
+    std::atomic<std::uint32_t> refs_{3};
     const task_vtable* vtable_;
     scheduler* scheduler_;
     atomic_waker join_waker_;
@@ -266,7 +276,7 @@ public:
         T* p = std::launder(static_cast<T*>(this->slot()));
         T v = std::move(*p);
         p->~T();
-        this->stage_ = stage::empty;
+        this->set_stage(task_header::stage::empty);
         return v;
     }
 
@@ -292,7 +302,7 @@ class spawned_task final : public task_cell<output_of<F>> {
 public:
     spawned_task(F&& f, scheduler* s) : task_cell<output>(&vtable, s) { ::new (storage_) F(std::move(f)); }
     ~spawned_task() {
-        switch (this->stage_) {
+        switch (this->current_stage()) {
         case stage::future: future().~F(); break;
         case stage::output:
             if constexpr (!std::is_void_v<output>) std::launder(reinterpret_cast<output*>(storage_))->~output();
@@ -316,26 +326,32 @@ private:
 
     static bool poll_future(task_header* t, context& cx) noexcept {
         auto* self = static_cast<spawned_task*>(t);
+        bool future_alive = true;
         try {
             af::poll<output> p = self->future().poll(cx);
             if (p.is_pending()) return false;
-            // The output moves from `p` into the slot the future leaves.
-            drop_future(t);
+            // The output moves from `p` into the slot the future leaves. The stage stays
+            // `future` until the slot holds the output: stage changes only set bits, so it moves
+            // once, to where it ends.
+            future_alive = false;
+            self->future().~F();
             if constexpr (!std::is_void_v<output>) {
                 ::new (self->storage_) output(std::move(p).value());
-                self->stage_ = stage::output;
+                self->set_stage(stage::output);
+            } else {
+                self->set_stage(stage::empty);
             }
         } catch (...) {
-            drop_future(t);  // still there when poll itself threw
+            if (future_alive) self->future().~F();  // poll itself threw
             ::new (self->storage_) std::exception_ptr(std::current_exception());
-            self->stage_ = stage::error;
+            self->set_stage(stage::error);
         }
         return true;
     }
     static void drop_future(task_header* t) noexcept {
         auto* self = static_cast<spawned_task*>(t);
-        if (self->stage_ == stage::future) {
-            self->stage_ = stage::empty;
+        if (self->current_stage() == stage::future) {
+            self->set_stage(stage::empty);
             self->future().~F();
         }
     }
@@ -343,7 +359,7 @@ private:
     static void destroy(task_header* t) noexcept { delete static_cast<spawned_task*>(t); }
     static void trace_of(const task_header* t, trace_sink& out) {
         auto* self = static_cast<const spawned_task*>(t);
-        if (self->stage_ == stage::future) trace_future(self->future(), out);
+        if (self->current_stage() == stage::future) trace_future(self->future(), out);
     }
 
     static constexpr task_vtable vtable{&poll_future, &drop_future, &slot_of, &destroy, &trace_of};
