@@ -6,10 +6,13 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <optional>
 #include <random>
 #include <set>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -446,3 +449,220 @@ TEST(mpsc, no_value_and_no_wake_up_lost_when_waiters_are_cancelled_at_random) {
 }
 
 }  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// The lock-free queue and the atomic capacity (ADR 0009): block boundaries, reclamation, drops,
+// throwing moves, and threads racing sends, closes, permits and the last drops.
+
+// A value whose move constructor throws when asked to: sending it must skip its slot cleanly.
+struct throwing_move {
+    int v;
+    bool throw_on_move;
+    explicit throwing_move(int x, bool t = false) : v(x), throw_on_move(t) {}
+    throwing_move(throwing_move&& o) : v(o.v), throw_on_move(o.throw_on_move) {
+        if (throw_on_move) throw std::runtime_error("move failed");
+    }
+};
+
+TEST(mpsc, values_cross_block_boundaries_in_order_with_every_interleaving_of_sends_and_receives) {
+    auto [tx, rx] = mpsc::unbounded<int>();
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    int sent = 0, received = 0;
+    // Bursts of 1..100 sends then 1..100 receives: the reader crosses blocks behind the writer,
+    // catches up with it exactly at a block's end, and waits on a block not linked yet.
+    for (int burst = 1; burst <= 100; ++burst) {
+        for (int i = 0; i < burst; ++i) ASSERT_TRUE(tx.try_send(sent++).is_sent());
+        for (int i = 0; i < (burst * 7) % 101 && received < sent; ++i) ASSERT_EQ(rx.poll_next(cx).value(), received++);
+    }
+    while (received < sent) ASSERT_EQ(rx.poll_next(cx).value(), received++);
+    EXPECT_TRUE(rx.poll_next(cx).is_pending());
+    { auto gone = std::move(tx); }
+    EXPECT_EQ(rx.poll_next(cx).value(), std::nullopt);
+}
+
+TEST(mpsc, unbounded_channel_grows_and_gives_its_blocks_back_as_they_are_read) {
+    // Run under ASan (LeakSanitizer): every block is freed, recycled or freed with the channel.
+    auto [tx, rx] = mpsc::unbounded<std::string>();
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    for (int round = 0; round < 20; ++round) {
+        const int n = 1 + round * 157;  // ~100 blocks at the largest round
+        for (int i = 0; i < n; ++i) ASSERT_TRUE(tx.try_send(std::to_string(i) + std::string(20, 'x')).is_sent());
+        for (int i = 0; i < n; ++i) ASSERT_EQ(rx.poll_next(cx).value(), std::to_string(i) + std::string(20, 'x'));
+        ASSERT_TRUE(rx.poll_next(cx).is_pending());
+    }
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(tx.try_send("left " + std::to_string(i)).is_sent());  // freed with the channel
+}
+
+TEST(mpsc, dropping_a_channel_with_queued_values_destroys_each_once_whichever_side_goes_last) {
+    for (bool receiver_last : {false, true}) {
+        af::test::drop_counter drops;
+        {
+            auto [tx, rx] = mpsc::unbounded<af::test::drop_counter::guard>();
+            af::test::wake_counter wc;
+            af::context cx(wc.waker());
+            for (int i = 0; i < 100; ++i) ASSERT_TRUE(tx.try_send(drops.make()).is_sent());  // four blocks
+            for (int i = 0; i < 40; ++i) ASSERT_TRUE(rx.poll_next(cx).value().has_value());   // read into the second
+            EXPECT_EQ(drops.count(), 40);
+            if (receiver_last) {
+                { auto gone = std::move(tx); }
+                EXPECT_EQ(drops.count(), 40);  // the receiver can still read them
+            } else {
+                { auto gone = std::move(rx); }
+                EXPECT_EQ(drops.count(), 100);  // destroyed with the receiver, not later
+                auto r = tx.try_send(drops.make());
+                EXPECT_TRUE(r.is_closed());
+                EXPECT_EQ(drops.count(), 100);  // handed back, not destroyed yet
+            }
+        }
+        EXPECT_EQ(drops.count(), receiver_last ? 100 : 101);
+    }
+}
+
+TEST(mpsc, a_send_whose_move_throws_skips_its_slot_and_gives_the_slot_back) {
+    auto [tx, rx] = mpsc::bounded<throwing_move>(2);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    EXPECT_TRUE(tx.try_send(throwing_move(1)).is_sent());
+    {
+        auto bad = tx.reserve();
+        auto p = bad.poll(cx);
+        ASSERT_TRUE(p.is_ready() && p.value().has_value());
+        EXPECT_THROW(p.value()->send(throwing_move(2, true)), std::runtime_error);
+    }
+    EXPECT_TRUE(tx.try_send(throwing_move(3)).is_full());  // the skipped slot is not read yet
+    EXPECT_EQ(rx.poll_next(cx).value()->v, 1);
+    EXPECT_TRUE(tx.try_send(throwing_move(4)).is_sent());
+    EXPECT_EQ(rx.poll_next(cx).value()->v, 4);  // the skipped slot is passed over and freed
+    EXPECT_TRUE(tx.try_send(throwing_move(5)).is_sent());
+    EXPECT_TRUE(tx.try_send(throwing_move(6)).is_sent());
+    EXPECT_TRUE(tx.try_send(throwing_move(7)).is_full());
+    { auto gone = std::move(tx); }  // the failed permit did not keep the stream open
+    EXPECT_EQ(rx.poll_next(cx).value()->v, 5);
+    EXPECT_EQ(rx.poll_next(cx).value()->v, 6);
+    EXPECT_FALSE(rx.poll_next(cx).value().has_value());
+}
+
+TEST(mpsc, a_freed_slot_goes_to_the_waiting_sender_not_to_a_newcomer_and_follows_cancellations) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    af::test::wake_counter wr, wa, wb, wc2;
+    af::context cr(wr.waker()), ca(wa.waker()), cb(wb.waker()), cc(wc2.waker());
+    ASSERT_TRUE(tx.try_send(0).is_sent());
+    auto a = std::make_unique<mpsc::send_future<int>>(tx.send(1));
+    auto b = std::make_unique<mpsc::reserve_future<int>>(tx.reserve());
+    mpsc::send_future<int> c = tx.send(3);
+    EXPECT_TRUE(a->poll(ca).is_pending());
+    EXPECT_TRUE(b->poll(cb).is_pending());
+    EXPECT_TRUE(c.poll(cc).is_pending());
+    EXPECT_EQ(rx.poll_next(cr).value(), 0);  // the slot goes to a
+    EXPECT_EQ(wa.count(), 1u);
+    EXPECT_TRUE(tx.try_send(9).is_full()) << "a newcomer took the slot granted to a waiter";
+    a.reset();  // a is cancelled holding the slot: it passes to b
+    EXPECT_EQ(wb.count(), 1u);
+    EXPECT_EQ(wc2.count(), 0u);
+    b.reset();  // and from b to c
+    EXPECT_EQ(wc2.count(), 1u);
+    EXPECT_TRUE(tx.try_send(9).is_full());
+    EXPECT_TRUE(c.poll(cc).value().is_sent());
+    EXPECT_EQ(rx.poll_next(cr).value(), 3);
+    EXPECT_TRUE(tx.try_send(4).is_sent());  // the line is empty again: the fast path works
+    EXPECT_EQ(rx.poll_next(cr).value(), 4);
+}
+
+// Several producer threads, each sending its own increasing sequence with send, try_send and
+// reserve; the receiver checks each producer's order and count. Bounded(8) makes producers
+// wait in line and hand slots over constantly; unbounded crosses many blocks.
+void run_producers_across_threads(bool unbounded) {
+    constexpr int producers = 4;
+    constexpr int per = 5000;
+    auto ch = unbounded ? mpsc::unbounded<std::pair<int, int>>() : mpsc::bounded<std::pair<int, int>>(8);
+    std::vector<std::thread> ts;
+    for (int p = 0; p < producers; ++p) {
+        ts.emplace_back([tx = ch.first, p]() {
+            for (int i = 0; i < per; ++i) {
+                std::pair<int, int> v{p, i};
+                switch (i % 3) {
+                case 0:
+                    ASSERT_TRUE(af::block_on(tx.send(v)).is_sent());
+                    break;
+                case 1: {
+                    auto permit = af::block_on(tx.reserve());
+                    ASSERT_TRUE(permit.has_value());
+                    permit->send(v);
+                    break;
+                }
+                default:
+                    for (;;) {
+                        auto r = tx.try_send(v);
+                        if (r.is_sent()) break;
+                        ASSERT_TRUE(r.is_full());
+                        std::this_thread::yield();
+                    }
+                }
+            }
+        });
+    }
+    { auto gone = std::move(ch.first); }
+    std::vector<int> next(producers, 0);
+    while (std::optional<std::pair<int, int>> v = af::block_on(ch.second.recv())) {
+        ASSERT_EQ(v->second, next[static_cast<std::size_t>(v->first)]) << "producer " << v->first << " out of order";
+        ++next[static_cast<std::size_t>(v->first)];
+    }
+    for (auto& t : ts) t.join();
+    for (int p = 0; p < producers; ++p) EXPECT_EQ(next[static_cast<std::size_t>(p)], per) << "producer " << p;
+}
+
+TEST(mpsc, many_producer_threads_bounded_keep_each_producers_order_and_count) { run_producers_across_threads(false); }
+TEST(mpsc, many_producer_threads_unbounded_keep_each_producers_order_and_count) { run_producers_across_threads(true); }
+
+// close() races sends on other threads: every send that reported success is received exactly
+// once, every other one got its value back as closed, and the stream then ends.
+TEST(mpsc, close_racing_sends_on_other_threads_loses_and_duplicates_nothing) {
+    for (int round = 0; round < 20; ++round) {
+        constexpr int producers = 3;
+        auto [tx, rx] = mpsc::bounded<int>(4);
+        std::vector<std::atomic<int>> sent(producers);
+        std::vector<std::thread> ts;
+        for (int p = 0; p < producers; ++p) {
+            ts.emplace_back([tx = tx, p, &sent]() {
+                for (int i = 0, attempt = 0;; ++attempt) {
+                    int v = p * 1000000 + i;
+                    auto r = (attempt % 2) ? af::block_on(tx.send(v)) : tx.try_send(v);
+                    if (r.is_closed()) {
+                        EXPECT_EQ(r.take_value(), v);  // handed back
+                        return;
+                    }
+                    if (r.is_sent()) {
+                        ++i;
+                        sent[static_cast<std::size_t>(p)].fetch_add(1);
+                    }
+                }
+            });
+        }
+        { auto gone = std::move(tx); }
+        std::vector<int> got(producers, 0);
+        int n = 0;
+        while (std::optional<int> v = af::block_on(rx.recv())) {
+            int p = *v / 1000000;
+            EXPECT_EQ(*v % 1000000, got[static_cast<std::size_t>(p)]++) << "order";
+            if (++n == 50 + round * 20) rx.close();
+        }
+        for (auto& t : ts) t.join();
+        for (int p = 0; p < producers; ++p) EXPECT_EQ(got[static_cast<std::size_t>(p)], sent[static_cast<std::size_t>(p)].load());
+    }
+}
+
+// The last sender and the receiver go away on two threads at once, with the receiver waiting:
+// the shared state is freed once, after both (ASan/TSan watch the wake-up of a leaving receiver).
+TEST(mpsc, last_sender_and_receiver_dropping_at_once_free_the_channel_once) {
+    for (int i = 0; i < 500; ++i) {
+        auto [tx, rx] = mpsc::unbounded<int>();
+        af::test::wake_counter wc;
+        af::context cx(wc.waker());
+        EXPECT_TRUE(rx.poll_next(cx).is_pending());  // a waker is registered
+        std::thread t([tx = std::move(tx)]() mutable { auto gone = std::move(tx); });
+        { auto gone = std::move(rx); }
+        t.join();
+    }
+}

@@ -687,6 +687,74 @@ TEST(random_cancellation, mpsc_on_a_thread_pool_delivers_exactly_the_sends_that_
     EXPECT_LT(total_delivered, 5u * 200u);
 }
 
+// Holds a permit across yields before sending through it, so that aborts land on tasks that
+// wait in line, tasks granted a slot they have not taken yet, and tasks holding a permit.
+af::task<> reserve_one(mpsc::sender<int> tx, int v, std::vector<std::atomic<bool>>& delivered, int yields) {
+    std::optional<mpsc::permit<int>> p = co_await tx.reserve();
+    if (!p) co_return;
+    for (int i = 0; i < yields; ++i) co_await af::yield_now();
+    p->send(v);
+    delivered[static_cast<std::size_t>(v)].store(true);  // no suspension since the send
+}
+
+TEST(random_cancellation, mpsc_permits_on_a_thread_pool_pass_slots_on_despite_aborts_and_all_come_back) {
+    std::size_t total_delivered = 0;
+    for (unsigned seed = 1; seed <= 5; ++seed) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        std::mt19937 rng(seed);
+        constexpr int n = 200;
+        const std::size_t cap = 1 + seed % 3;
+        std::vector<std::atomic<bool>> delivered(n);
+        std::vector<int> got;
+        {
+            af::executor::thread_pool pool(3);
+            auto [tx, rx] = mpsc::bounded<int>(cap);
+            mpsc::sender<int> keep = tx;  // checks the free slots at the end
+            std::vector<af::join_handle<void>> hs;
+            for (int v = 0; v < n; ++v) {
+                hs.push_back(pool.spawn(reserve_one(tx, v, delivered, static_cast<int>(rng() % 3))));
+                if (rng() % 3 == 0) hs[pick(rng, hs.size())].abort();
+            }
+            { auto drop = std::move(tx); }
+            // Receive on this thread while the pool sends, then until every task is done.
+            af::test::wake_counter wc;
+            af::context cx(wc.waker());
+            std::size_t done = 0;
+            while (done < hs.size()) {
+                af::poll<std::optional<int>> r = rx.poll_next(cx);
+                if (r.is_ready()) {
+                    ASSERT_TRUE(r.value().has_value());
+                    got.push_back(*r.value());
+                }
+                done = 0;
+                for (auto& h : hs) done += h.is_finished() ? 1 : 0;
+            }
+            for (auto& h : hs) {
+                try {
+                    af::block_on(std::move(h));
+                } catch (const af::cancelled_error&) {
+                }
+            }
+            for (af::poll<std::optional<int>> r = rx.poll_next(cx); r.is_ready(); r = rx.poll_next(cx)) {
+                ASSERT_TRUE(r.value().has_value());  // `keep` is still a sender
+                got.push_back(*r.value());
+            }
+            // Every slot came back: from sends received, permits dropped unused, and slots
+            // granted to aborted waiters and passed on.
+            for (std::size_t i = 0; i < cap; ++i) EXPECT_TRUE(keep.try_send(-1).is_sent()) << "slot " << i;
+            EXPECT_TRUE(keep.try_send(-1).is_full());
+        }
+        std::vector<int> expect;
+        for (int v = 0; v < n; ++v)
+            if (delivered[static_cast<std::size_t>(v)].load()) expect.push_back(v);
+        std::sort(got.begin(), got.end());
+        EXPECT_EQ(got, expect) << "received exactly the completed sends, each once";
+        total_delivered += got.size();
+    }
+    EXPECT_GT(total_delivered, 0u);
+    EXPECT_LT(total_delivered, 5u * 200u);
+}
+
 af::task<int> await_oneshot(af::abortable_future<ch::oneshot_receiver<int>> f) {
     try {
         std::optional<int> v = co_await std::move(f);

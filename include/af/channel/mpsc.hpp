@@ -27,24 +27,27 @@
 ///   `sender::poll_ready` and the book chapter "Sinks".
 ///
 /// Thread safety: all handles may be used from different threads at once (each handle by one
-/// thread at a time). One mutex per channel guards the queue, the counts and the waiter list; it
-/// is held for O(1) work and never while a waker runs or a value is destroyed. A lock keeps the
-/// cancellable FIFO of waiting senders obviously right; the uncontended cost is one atomic
-/// exchange per operation. See the book chapter "Channels".
+/// thread at a time). The queue is lock-free: a sender claims a slot with one atomic increment
+/// and the receiver reads slots in order; capacity is an atomic count of free slots. The
+/// channel's mutex guards only the line of waiting senders: it is taken by a sender that finds
+/// no free slot, by a waiting send that is dropped, and by a freed slot handed to a waiter. The
+/// receiver's waker is an `af::atomic_waker`. No lock is held while a waker runs or a value is
+/// destroyed. Memory: blocks of 32 slots, allocated as the queue grows (one freed block is kept
+/// for reuse); running out of memory there terminates, since a claimed slot cannot be given
+/// back. A send whose value's move constructor throws rethrows and sends nothing. Design note:
+/// docs/design/0009-lock-free-mpsc.md; book chapter "Channels".
+#include <atomic>    // the handle counts, the receiver-dropped flag
 #include <cassert>   // handle misuse
-#include <atomic>    // the sender count
 #include <cstddef>   // std::size_t
-#include <deque>     // the queue
-#include <limits>    // unbounded capacity
-#include <memory>    // shared state
-#include <mutex>     // guards the state
-#include <optional>  // values and wakers
-#include <utility>   // std::pair, std::move
-#include <vector>    // wakers collected under the lock, woken after it
+#include <memory>    // std::unique_ptr for the sink state
+#include <optional>  // values and permits
+#include <utility>   // std::pair, std::move, std::exchange
 
-#include "af/channel/detail/waiter_list.hpp"
-#include "af/core/coop.hpp"
+#include "af/channel/detail/mpsc_block_queue.hpp"
+#include "af/channel/detail/mpsc_capacity.hpp"
 #include "af/channel/error.hpp"
+#include "af/core/atomic_waker.hpp"
+#include "af/core/coop.hpp"
 #include "af/core/future.hpp"
 #include "af/sink/error.hpp"  // the sink members throw af::sink_closed_error
 
@@ -52,171 +55,126 @@ namespace af::channel::mpsc {
 
 namespace detail {
 
-// Wakers collected under the lock and woken after it. Nearly every operation wakes zero or one
-// (the receiver, or the next waiting sender): keep two inline so the hot paths never allocate.
-class wake_list {
-public:
-    void push_back(waker&& w) {
-        if (n_ < inline_cap) {
-            inline_[n_++].emplace(std::move(w));
-        } else {
-            more_.push_back(std::move(w));
-        }
-    }
-    void wake_all() {
-        for (std::size_t i = 0; i < n_; ++i) std::move(*inline_[i]).wake();
-        n_ = 0;
-        for (waker& w : more_) std::move(w).wake();
-        more_.clear();
-    }
-
-private:
-    static constexpr std::size_t inline_cap = 2;
-    std::optional<waker> inline_[inline_cap];
-    std::size_t n_ = 0;
-    std::vector<waker> more_;
-};
-
+// The shared state, reference-counted by hand: one word counts the sender-side handles (senders,
+// live send/reserve futures, permits) and the receiver, so that making or dropping a send future
+// is one atomic operation and the receiver can read "no senders left" from the same word.
 template <class T>
 struct state {
-    explicit state(std::size_t c) : cap(c) {}
+    explicit state(std::size_t cap) : capacity(cap) {}
 
-    std::mutex m;
-    std::deque<T> queue;
-    const std::size_t cap;
-    std::size_t reserved = 0;  // slots held by permits, or granted to a waiting send
-    // Sender handles + live send/reserve futures + permits. Atomic so that making and dropping
-    // senders (every send future is one) takes no lock; only the last drop locks, to wake the
-    // receiver.
-    std::atomic<std::size_t> senders{0};
-    bool rx_closed = false;    // close() called or receiver dropped: no new sends
-    bool rx_dropped = false;   // receiver gone: values sent through permits are discarded
-    std::optional<waker> rx_waker;
-    af::detail::channel_waiter_list waiters;  // sends waiting for a slot, FIFO
+    af::detail::mpsc_block_queue<T> queue;
+    af::detail::mpsc_capacity capacity;
+    // senders * 4 | waking (2) | receiver alive (1). `waking` keeps the state alive while the
+    // last sender wakes the receiver (which may be dropped on another thread meanwhile).
+    alignas(64) std::atomic<std::size_t> refs{receiver_ref};
+    std::atomic<bool> rx_dropped{false};  // values sent through held slots are then discarded
+    alignas(64) af::atomic_waker rx_waker;
 
-    bool has_slot() const noexcept { return queue.size() + reserved < cap; }
-    bool receiver_should_end() const noexcept {
-        // Acquire: pairs with drop_sender's release, so every value sent before is in the queue.
-        return queue.empty() && (senders.load(std::memory_order_acquire) == 0 || (rx_closed && reserved == 0));
-    }
-    void take_rx_waker(wake_list& out) {
-        if (rx_waker) out.push_back(std::move(*rx_waker));
-        rx_waker.reset();
-    }
-    // A slot became free: it goes to the first waiting send, if any (so capacity is never free
-    // while someone waits, which is what makes try_send unable to jump the queue).
-    void free_slot(wake_list& out) {
-        if (!rx_closed && !waiters.empty()) {
-            ++reserved;
-            if (std::optional<waker> w = waiters.pop_front(true)) out.push_back(std::move(*w));
-        } else if (rx_closed && receiver_should_end()) {
-            take_rx_waker(out);
-        }
-    }
-    // Called with a reserved slot in hand. Hands the value to `discarded` when the receiver is
-    // gone, to be destroyed after the lock.
-    void push_reserved(T v, wake_list& out, std::optional<T>& discarded) {
-        --reserved;
-        if (rx_dropped) {
-            discarded.emplace(std::move(v));
-            return;
-        }
-        queue.push_back(std::move(v));
-        take_rx_waker(out);
-    }
+    static constexpr std::size_t receiver_ref = 1;
+    static constexpr std::size_t waking_ref = 2;
+    static constexpr std::size_t sender_ref = 4;
 
     void add_sender() noexcept {
-        // Relaxed: a new sender is made from an existing one (or with the channel), which
-        // keeps the count above zero meanwhile.
-        senders.fetch_add(1, std::memory_order_relaxed);
+        // Relaxed: a new sender is made from an existing one (or with the channel), which keeps
+        // the count above zero meanwhile.
+        refs.fetch_add(sender_ref, std::memory_order_relaxed);
     }
+
     void drop_sender() {
-        // AcqRel: the last drop must see every send, and the receiver (acquire above) this one.
-        if (senders.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-        // The receiver checks the count and registers its waker under the lock: taking the
-        // lock after the count reached zero either finds that waker or lets the receiver see 0.
-        wake_list wake;
-        {
-            std::lock_guard lk(m);
-            take_rx_waker(wake);
+        // Relaxed: only a starting guess for the CAS.
+        std::size_t v = refs.load(std::memory_order_relaxed);
+        for (;;) {
+            if ((v >> 2) != 1) {
+                // AcqRel: the last drop must see every send, and the receiver (acquire in
+                // no_senders) this one.
+                if (refs.compare_exchange_weak(v, v - sender_ref, std::memory_order_acq_rel, std::memory_order_relaxed)) return;
+            } else if (!(v & receiver_ref)) {
+                // AcqRel: everything done through the channel happens before the delete.
+                if (refs.compare_exchange_weak(v, v - sender_ref, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+                    if (v == sender_ref) delete this;  // (v cannot carry waking_ref: we are the last)
+                    return;
+                }
+            } else if (refs.compare_exchange_weak(v, (v - sender_ref) | waking_ref, std::memory_order_acq_rel,
+                                                  std::memory_order_relaxed)) {
+                // The last sender: the receiver may be waiting for the end of the stream.
+                rx_waker.wake();
+                // AcqRel: if the receiver left meanwhile, its drop happens before our delete.
+                if (refs.fetch_and(~waking_ref, std::memory_order_acq_rel) == waking_ref) delete this;
+                return;
+            }
         }
-        wake.wake_all();
+    }
+
+    void drop_receiver() {
+        // AcqRel: as in drop_sender.
+        if (refs.fetch_sub(receiver_ref, std::memory_order_acq_rel) == receiver_ref) delete this;
+    }
+
+    bool no_senders() const noexcept {
+        // Acquire: pairs with drop_sender, so every value sent before is in the queue.
+        return (refs.load(std::memory_order_acquire) >> 2) == 0;
+    }
+
+    // Called with a slot held: queues `v` and wakes the receiver, or discards `v` (after the
+    // caller's scope, under no lock) when the receiver is gone.
+    void send_held(T&& v) {
+        // Acquire: pairs with the receiver's release store before it drains the queue.
+        if (rx_dropped.load(std::memory_order_acquire)) {
+            capacity.release(1);
+            return;
+        }
+        struct wake_on_exit {
+            state* s;
+            ~wake_on_exit() { s->rx_waker.wake(); }  // also after a throwing move: a skipped slot
+        } wake{this};
+        queue.push(std::move(v));
+    }
+
+    // A held slot goes back unused (dropped permit, cancelled granted send).
+    void give_back_slot() {
+        // After close(), the last slot coming back may be the end of the stream.
+        if (capacity.release(1)) rx_waker.wake();
     }
 };
 
-inline void wake_all(wake_list& ws) { ws.wake_all(); }
-
 // Waits for a slot in FIFO order; the common part of send() and reserve(). Counts as a sender
-// while alive. Not movable once polled (its waiter node is linked into the channel).
+// while alive. Not movable once polled (its waiter node may be linked into the channel).
 template <class T>
 class slot_waiter {
 public:
-    explicit slot_waiter(std::shared_ptr<state<T>> s) : s_(std::move(s)) { s_->add_sender(); }
-    slot_waiter(slot_waiter&& o) noexcept : s_(std::move(o.s_)) {
-        assert(!o.node_.linked && "af::channel::mpsc: a send/reserve future was moved after it was polled");
+    explicit slot_waiter(state<T>* s) noexcept : s_(s) { s_->add_sender(); }
+    slot_waiter(slot_waiter&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {
+        assert(!o.waiting_ && "af::channel::mpsc: a send/reserve future was moved after it was polled");
     }
     slot_waiter& operator=(slot_waiter&&) = delete;
     ~slot_waiter() {
         if (!s_) return;
-        if (settled_) {  // never waited in line, or already took its slot: nothing to undo
-            s_->drop_sender();
-            return;
-        }
-        detail::wake_list wake;
-        {
-            std::lock_guard lk(s_->m);
-            if (node_.linked) {
-                s_->waiters.remove(node_);
-            } else if (node_.granted) {
-                // Cancelled after a slot was handed to us but before we used it: pass it on.
-                --s_->reserved;
-                s_->free_slot(wake);
-            }
-        }
-        wake_all(wake);
+        // Cancelled after a slot was granted to us but before we used it: pass it on.
+        if (waiting_ && s_->capacity.cancel(node_)) s_->give_back_slot();
         s_->drop_sender();
     }
 
-    // Ready(true): we now hold one reserved slot, and `on_slot()` ran under the same lock (a
-    // send queues its value there: one lock for the whole send). Ready(false): the receiver is
-    // closed.
-    template <class OnSlot>
-    af::poll<bool> poll_slot(context& cx, OnSlot on_slot) {
-        std::lock_guard lk(s_->m);
-        if (node_.granted) {
-            node_.granted = false;  // the slot is the caller's now
-            settled_ = true;
-            on_slot();
-            return true;
-        }
-        if (s_->rx_closed) {
-            s_->waiters.remove(node_);
-            settled_ = true;
-            return false;
-        }
-        if (!node_.linked) {
-            if (s_->waiters.empty() && s_->has_slot()) {
-                ++s_->reserved;
-                settled_ = true;
-                on_slot();
-                return true;
-            }
-            s_->waiters.push_back(node_);
-        }
-        settled_ = false;
-        node_.set_waker(cx.waker());
-        return pending;
-    }
+    // Ready(true): the caller now holds one slot. Ready(false): the receiver is closed.
     af::poll<bool> poll_slot(context& cx) {
-        return poll_slot(cx, [] {});
+        if (!waiting_) {
+            switch (s_->capacity.try_take()) {
+            case af::detail::mpsc_capacity::take_result::taken:
+                return true;
+            case af::detail::mpsc_capacity::take_result::closed:
+                return false;
+            case af::detail::mpsc_capacity::take_result::full:
+                break;
+            }
+        }
+        return s_->capacity.poll_take(node_, waiting_, cx);
     }
 
-    const std::shared_ptr<state<T>>& shared() const noexcept { return s_; }
+    state<T>* shared() const noexcept { return s_; }
 
 private:
-    std::shared_ptr<state<T>> s_;
+    state<T>* s_;
     af::detail::channel_waiter node_;
-    bool settled_ = true;  // false while linked or possibly granted a slot (owner-only flag)
+    bool waiting_ = false;  // in line, or taken out of it (granted or closed) and not polled yet
 };
 
 }  // namespace detail
@@ -229,39 +187,31 @@ class sender;
 template <class T>
 class [[nodiscard("a permit holds a channel slot until it is used or dropped")]] permit {
 public:
-    permit(permit&& o) noexcept : s_(std::move(o.s_)) {}
+    permit(permit&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
     permit& operator=(permit&&) = delete;
     ~permit() {
         if (!s_) return;
-        detail::wake_list wake;
-        {
-            std::lock_guard lk(s_->m);
-            --s_->reserved;
-            s_->free_slot(wake);
-        }
-        detail::wake_all(wake);
-        std::exchange(s_, nullptr)->drop_sender();
+        detail::state<T>* s = std::exchange(s_, nullptr);
+        s->give_back_slot();
+        s->drop_sender();
     }
 
     /// Queues `v` in the reserved slot and wakes the receiver. If the receiver was dropped
     /// meanwhile, `v` is destroyed. Consumes the permit.
     void send(T v) {
         assert(s_ && "af::channel::mpsc::permit::send called twice");
-        detail::wake_list wake;
-        std::optional<T> discarded;
-        {
-            std::lock_guard lk(s_->m);
-            s_->push_reserved(std::move(v), wake, discarded);
-        }
-        detail::wake_all(wake);
-        std::exchange(s_, nullptr)->drop_sender();
+        struct drop_on_exit {
+            detail::state<T>* s;
+            ~drop_on_exit() { s->drop_sender(); }  // also when moving `v` in throws
+        } held{std::exchange(s_, nullptr)};
+        held.s->send_held(std::move(v));
     }
 
 private:
     template <class>
     friend class reserve_future;
-    explicit permit(std::shared_ptr<detail::state<T>> s) : s_(std::move(s)) { s_->add_sender(); }
-    std::shared_ptr<detail::state<T>> s_;
+    explicit permit(detail::state<T>* s) noexcept : s_(s) { s_->add_sender(); }
+    detail::state<T>* s_;
 };
 
 /// The future made by `sender::reserve()`: a `permit`, or `std::nullopt` when the receiver is
@@ -270,7 +220,7 @@ template <class T>
 class [[nodiscard("a future does nothing until it is awaited")]] reserve_future {
 public:
     using output = std::optional<permit<T>>;
-    explicit reserve_future(std::shared_ptr<detail::state<T>> s) : w_(std::move(s)) {}
+    explicit reserve_future(detail::state<T>* s) noexcept : w_(s) {}
 
     af::poll<output> poll(context& cx) {
         af::poll<bool> p = w_.poll_slot(cx);
@@ -289,23 +239,16 @@ template <class T>
 class [[nodiscard("a send does nothing until it is awaited")]] send_future {
 public:
     using output = send_result<T>;
-    send_future(std::shared_ptr<detail::state<T>> s, T v) : w_(std::move(s)), value_(std::move(v)) {}
+    send_future(detail::state<T>* s, T v) : w_(s), value_(std::move(v)) {}
 
     af::poll<output> poll(context& cx) {
         assert(value_ && "af::channel::mpsc::send_future polled after it completed");
-        detail::wake_list wake;
-        std::optional<T> discarded;  // destroyed after the lock
-        af::poll<bool> p = w_.poll_slot(cx, [&] {
-            w_.shared()->push_reserved(std::move(*value_), wake, discarded);
-            value_.reset();
-        });
+        af::poll<bool> p = w_.poll_slot(cx);
         if (p.is_pending()) return pending;
-        detail::wake_all(wake);
-        if (!p.value()) {
-            T v = std::move(*value_);
-            value_.reset();
-            return output::failed(send_status::closed, std::move(v));
-        }
+        T v = std::move(*value_);
+        value_.reset();
+        if (!p.value()) return output::failed(send_status::closed, std::move(v));
+        w_.shared()->send_held(std::move(v));
         return output::ok();
     }
 
@@ -318,17 +261,20 @@ private:
 template <class T>
 class sender {
 public:
-    explicit sender(std::shared_ptr<detail::state<T>> s) : s_(std::move(s)) { s_->add_sender(); }
-    sender(const sender& o) : s_(o.s_) { s_->add_sender(); }
-    sender(sender&& o) noexcept : s_(std::move(o.s_)), sink_(std::move(o.sink_)) {}
+    explicit sender(detail::state<T>* s) noexcept : s_(s) { s_->add_sender(); }
+    sender(const sender& o) noexcept : s_(o.s_) { s_->add_sender(); }
+    sender(sender&& o) noexcept
+        : s_(std::exchange(o.s_, nullptr)), sink_(std::move(o.sink_)), closed_as_sink_(o.closed_as_sink_) {}
     sender& operator=(sender o) noexcept {
         std::swap(s_, o.s_);
         std::swap(sink_, o.sink_);
+        std::swap(closed_as_sink_, o.closed_as_sink_);
         return *this;
     }
     ~sender() {
+        sink_.reset();  // a held slot or a waiting reserve goes first (they refer to the state)
         // A handle closed as a sink already gave up its place among the senders.
-        if (s_ && !(sink_ && sink_->closed)) s_->drop_sender();
+        if (s_ && !closed_as_sink_) s_->drop_sender();
     }
 
     /// Waits for capacity, then queues `v`. Output: `send_result<T>`, `closed` with `v` handed
@@ -342,15 +288,15 @@ public:
     /// Queues `v` if there is a free slot right now and no sender is waiting; never suspends.
     /// Fails with `full` or `closed`, handing `v` back.
     send_result<T> try_send(T v) const {
-        detail::wake_list wake;
-        {
-            std::lock_guard lk(s_->m);
-            if (s_->rx_closed) return send_result<T>::failed(send_status::closed, std::move(v));
-            if (!s_->waiters.empty() || !s_->has_slot()) return send_result<T>::failed(send_status::full, std::move(v));
-            s_->queue.push_back(std::move(v));
-            s_->take_rx_waker(wake);
+        switch (s_->capacity.try_take()) {
+        case af::detail::mpsc_capacity::take_result::closed:
+            return send_result<T>::failed(send_status::closed, std::move(v));
+        case af::detail::mpsc_capacity::take_result::full:
+            return send_result<T>::failed(send_status::full, std::move(v));
+        case af::detail::mpsc_capacity::take_result::taken:
+            break;
         }
-        detail::wake_all(wake);
+        s_->send_held(std::move(v));
         return send_result<T>::ok();
     }
 
@@ -359,18 +305,15 @@ public:
     reserve_future<T> reserve() const { return reserve_future<T>(s_); }
 
     /// True once the receiver is closed or dropped.
-    bool is_closed() const {
-        std::lock_guard lk(s_->m);
-        return s_->rx_closed;
-    }
+    bool is_closed() const noexcept { return s_->capacity.is_closed(); }
 
     /// Sink protocol: ready once this handle holds a slot (waiting in the same FIFO line as
     /// `send` and `reserve`); the slot stays held, even across repeated calls, until
     /// `start_send`. Throws `af::sink_closed_error` when the receiver is closed or dropped, or
     /// after `poll_close`. The slot state belongs to this handle: a copy starts without it.
     af::poll<void> poll_ready(context& cx) {
+        if (closed_as_sink_) throw af::sink_closed_error();
         if (!sink_) sink_ = std::make_unique<sink_state>();
-        if (sink_->closed) throw af::sink_closed_error();
         if (sink_->slot) return {};
         if (!sink_->reserving) sink_->reserving.emplace(s_);
         af::poll<std::optional<permit<T>>> p = sink_->reserving->poll(cx);
@@ -397,11 +340,10 @@ public:
     /// (the receiver ends once the other senders are gone too); later `poll_ready` throws
     /// `af::sink_closed_error`. `send`, `try_send` and `reserve` keep working. Always ready.
     af::poll<void> poll_close(context&) {
-        if (!sink_) sink_ = std::make_unique<sink_state>();
-        if (!sink_->closed) {
-            sink_->closed = true;
-            sink_->slot.reset();
-            sink_->reserving.reset();
+        if (!closed_as_sink_) {
+            closed_as_sink_ = true;
+            // The held slot and waiting reserve count as senders themselves: the state stays.
+            sink_.reset();
             s_->drop_sender();
         }
         return {};
@@ -413,11 +355,11 @@ private:
     struct sink_state {
         std::optional<reserve_future<T>> reserving;
         std::optional<permit<T>> slot;
-        bool closed = false;
     };
 
-    std::shared_ptr<detail::state<T>> s_;
+    detail::state<T>* s_;
     std::unique_ptr<sink_state> sink_;
+    bool closed_as_sink_ = false;
 };
 
 /// The receiving handle: an `af::stream` of `T` that ends when all senders are gone.
@@ -439,44 +381,31 @@ public:
         receiver* r_;
     };
 
-    explicit receiver(std::shared_ptr<detail::state<T>> s) noexcept : s_(std::move(s)) {}
-    receiver(receiver&&) noexcept = default;
+    explicit receiver(detail::state<T>* s) noexcept : s_(s) {}
+    receiver(receiver&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
     receiver& operator=(receiver&&) = delete;
     ~receiver() {
         if (!s_) return;
-        detail::wake_list wake;
-        std::deque<T> dropped;  // destroyed after the lock
-        {
-            std::lock_guard lk(s_->m);
-            s_->rx_closed = true;
-            s_->rx_dropped = true;
-            dropped.swap(s_->queue);
-            s_->rx_waker.reset();
-            s_->waiters.drain(wake);
-        }
-        detail::wake_all(wake);
+        // Release: a sender that sees the flag discards its value instead of queueing it.
+        s_->rx_dropped.store(true, std::memory_order_release);
+        s_->capacity.close();  // wakes the waiting senders
+        // Values queued now are destroyed here; one queued by a racing sender after this goes
+        // with the state. The slots need not come back: nobody can take one any more.
+        s_->queue.drain();
+        s_->rx_waker.take();  // the task's waker is not kept alive by the senders
+        std::exchange(s_, nullptr)->drop_receiver();
     }
 
     /// Stream protocol: the next value, `std::nullopt` at the end, or pending (the waker is kept).
     af::poll<std::optional<T>> poll_next(context& cx) {
         // A receiver that always has a message would never yield: spend the task's budget.
         if (!coop::poll_proceed(cx)) return pending;
-        detail::wake_list wake;
-        af::poll<std::optional<T>> result = pending;
-        {
-            std::lock_guard lk(s_->m);
-            if (!s_->queue.empty()) {
-                result = af::poll<std::optional<T>>(std::in_place, std::move(s_->queue.front()));
-                s_->queue.pop_front();
-                s_->free_slot(wake);
-            } else if (s_->receiver_should_end()) {
-                result = af::poll<std::optional<T>>(std::in_place, std::nullopt);
-            } else if (!s_->rx_waker || !s_->rx_waker->will_wake(cx.waker())) {
-                s_->rx_waker.emplace(cx.waker());
-            }
-        }
-        detail::wake_all(wake);
-        return result;
+        af::poll<std::optional<T>> r = try_next();
+        if (r.is_ready()) return r;
+        // Register, then look again: a send after the first look either sees the waker or is
+        // seen by the second look (atomic_waker orders the two).
+        s_->rx_waker.register_waker(cx.waker());
+        return try_next();
     }
 
     /// Awaits the next value; `std::nullopt` once all senders are gone and the queue is drained
@@ -485,32 +414,44 @@ public:
 
     /// Makes every current and future send fail with `closed`; wakes waiting senders. Values
     /// already queued stay receivable.
-    void close() {
-        detail::wake_list wake;
-        {
-            std::lock_guard lk(s_->m);
-            s_->rx_closed = true;
-            s_->waiters.drain(wake);
-        }
-        detail::wake_all(wake);
-    }
+    void close() { s_->capacity.close(); }
 
 private:
-    std::shared_ptr<detail::state<T>> s_;
+    // Gives back the slots a pop used up, even if moving the value out throws.
+    struct slot_return {
+        detail::state<T>* s;
+        std::size_t n = 0;
+        ~slot_return() {
+            if (n) s->capacity.release(n);
+        }
+    };
+
+    af::poll<std::optional<T>> try_next() {
+        slot_return freed{s_};
+        if (std::optional<T> v = s_->queue.pop(freed.n)) return af::poll<std::optional<T>>(std::in_place, std::move(v));
+        bool ended = s_->no_senders() || (s_->capacity.is_closed() && s_->capacity.all_free());
+        if (!ended) return pending;
+        // Look once more: a value sent before the last sender left is visible now.
+        if (std::optional<T> v = s_->queue.pop(freed.n)) return af::poll<std::optional<T>>(std::in_place, std::move(v));
+        return af::poll<std::optional<T>>(std::in_place, std::nullopt);
+    }
+
+    detail::state<T>* s_;
 };
 
 /// A channel with room for `capacity` queued values (at least 1).
 template <class T>
 std::pair<sender<T>, receiver<T>> bounded(std::size_t capacity) {
     assert(capacity > 0 && "af::channel::mpsc::bounded: capacity must be at least 1");
-    auto s = std::make_shared<detail::state<T>>(capacity);
+    assert(capacity <= af::detail::mpsc_capacity::max_slots && "af::channel::mpsc::bounded: capacity too large");
+    auto* s = new detail::state<T>(capacity);
     return {sender<T>(s), receiver<T>(s)};
 }
 
 /// A channel whose senders never wait.
 template <class T>
 std::pair<sender<T>, receiver<T>> unbounded() {
-    auto s = std::make_shared<detail::state<T>>(std::numeric_limits<std::size_t>::max());
+    auto* s = new detail::state<T>(af::detail::mpsc_capacity::max_slots);
     return {sender<T>(s), receiver<T>(s)};
 }
 

@@ -1,0 +1,213 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// A lock-free multi-producer single-consumer queue of values: a linked list of fixed-size blocks
+/// of slots. Internal to `af::channel::mpsc` (which adds capacity, closing and wake-ups on top).
+/// Design note: docs/design/0009-lock-free-mpsc.md.
+///
+/// Protocol:
+/// - A producer claims a global slot index with one `fetch_add` on `tail_index_`, finds the
+///   block holding that index (walking from `tail_block_`, linking a new block when the list
+///   ends), constructs the value in its slot and sets the slot's bit in the block's `ready` word
+///   (release). Indices are claimed in one total order, so values from one producer keep their
+///   order, and the consumer reads slots strictly by index.
+/// - A slot whose value failed to construct (the move threw) is marked ready and "skipped", so
+///   the consumer never stalls on it.
+/// - `tail_block_` moves past a block only once every slot of it is ready: a producer that has
+///   claimed an index but not written it yet can therefore never find the tail already past its
+///   block. The producer that moves the tail records `observed_tail`, the claim counter right
+///   after the move, then sets `released`. Every producer that could still be walking through
+///   that block loaded the old tail, hence claimed its index before `observed_tail` (the claim,
+///   the tail load, the tail move and that counter load are all seq_cst).
+/// - The consumer frees (or recycles) a block it has read to the end only when it is released
+///   and the consumer has read every index below `observed_tail`: each producer that may have
+///   seen the block has then written its value, which it does after its walk. One freed block is
+///   kept as a spare for the next producer that needs one, so a steady stream does not allocate.
+///
+/// Thread safety: `push` from any number of threads at once; `pop` and `drain` from one thread
+/// at a time; the destructor once every producer is done.
+#include <atomic>    // claims, ready bits, the tail
+#include <cstddef>   // std::size_t
+#include <cstdint>   // ready words
+#include <new>       // placement new, std::launder
+#include <optional>  // pop's result
+#include <utility>   // std::forward, std::move
+
+namespace af::detail {
+
+template <class T>
+class mpsc_block_queue {
+public:
+    static constexpr std::size_t block_cap = 32;
+
+    mpsc_block_queue() : head_(new block(0)) {
+        free_head_ = head_;
+        tail_block_.store(head_, std::memory_order_relaxed);  // relaxed: published with the queue
+    }
+    mpsc_block_queue(const mpsc_block_queue&) = delete;
+    mpsc_block_queue& operator=(const mpsc_block_queue&) = delete;
+
+    /// Destroys the values never read. Every producer must be done.
+    ~mpsc_block_queue() {
+        drain();
+        block* b = free_head_;
+        while (b) {
+            block* n = b->next.load(std::memory_order_relaxed);  // relaxed: producers are done
+            delete b;
+            b = n;
+        }
+        delete spare_.load(std::memory_order_relaxed);  // relaxed: producers are done
+    }
+
+    /// Appends a value built from `args`. If building it throws, the slot is skipped and the
+    /// exception propagates. Allocating a block that fails terminates (a claimed slot cannot be
+    /// given back).
+    template <class... Args>
+    void push(Args&&... args) {
+        std::size_t idx = tail_index_.fetch_add(1);  // seq_cst: see the protocol above
+        block* b = find_block(idx);
+        std::size_t off = idx & (block_cap - 1);
+        std::uint64_t bit = std::uint64_t(1) << off;
+        try {
+            ::new (static_cast<void*>(b->slots[off])) T(std::forward<Args>(args)...);
+        } catch (...) {
+            // Release: pairs with pop's acquire, like a normal write.
+            b->ready.fetch_or(bit | (bit << skip_shift), std::memory_order_release);
+            throw;
+        }
+        // Release: the value is visible to the consumer that sees the bit.
+        b->ready.fetch_or(bit, std::memory_order_release);
+    }
+
+    /// Consumer: the next value in index order, if it has been written. `consumed` grows by the
+    /// number of slots used up (skipped ones included), each of which frees a unit of capacity.
+    std::optional<T> pop(std::size_t& consumed) {
+        for (;;) {
+            block* b = head_;
+            std::size_t off = index_ - b->start;
+            if (off == block_cap) {
+                // Acquire: see the next block's fields as the producer that linked it left them.
+                block* n = b->next.load(std::memory_order_acquire);
+                if (!n) return std::nullopt;
+                head_ = n;
+                reclaim();
+                continue;
+            }
+            // Acquire: pairs with push's release, so the slot's value is visible.
+            std::uint64_t bits = b->ready.load(std::memory_order_acquire);
+            std::uint64_t bit = std::uint64_t(1) << off;
+            if (!(bits & bit)) return std::nullopt;
+            if (bits & (bit << skip_shift)) {
+                ++index_;
+                ++consumed;
+                continue;
+            }
+            T* p = b->value(off);
+            std::optional<T> v(std::move(*p));  // if the move throws, the value stays queued
+            p->~T();
+            ++index_;
+            ++consumed;
+            return v;
+        }
+    }
+
+    /// Consumer: destroys every value written and not read yet; returns the slots used up.
+    std::size_t drain() {
+        std::size_t consumed = 0;
+        while (pop(consumed)) {
+        }
+        return consumed;
+    }
+
+private:
+    static constexpr unsigned skip_shift = 32;
+    static constexpr std::uint64_t all_ready = (std::uint64_t(1) << block_cap) - 1;
+    static_assert((block_cap & (block_cap - 1)) == 0 && block_cap <= skip_shift);
+
+    struct block {
+        explicit block(std::size_t s) noexcept : start(s) {}
+        std::size_t start;                        // index of slots[0]
+        std::atomic<block*> next{nullptr};
+        std::atomic<std::uint64_t> ready{0};      // bit i: slot i written; bit 32+i: skipped
+        std::atomic<bool> released{false};        // the tail has moved past; observed_tail set
+        std::size_t observed_tail = 0;            // written before `released`
+        alignas(T) unsigned char slots[block_cap][sizeof(T)];
+
+        T* value(std::size_t off) noexcept { return std::launder(reinterpret_cast<T*>(slots[off])); }
+    };
+
+    // Never throws: a claimed index must end up in a block (see push).
+    block* find_block(std::size_t idx) noexcept {
+        const std::size_t start = idx & ~(block_cap - 1);
+        block* b = tail_block_.load();  // seq_cst: see the protocol above
+        bool may_move_tail = true;
+        while (b->start != start) {
+            // Acquire: see the linked block's fields.
+            block* n = b->next.load(std::memory_order_acquire);
+            if (!n) n = grow(b);
+            // Acquire: the bits of a finished block; its slots' producers are done walking.
+            if (may_move_tail && b->ready.load(std::memory_order_acquire) == all_ready) {
+                block* expected = b;
+                if (tail_block_.compare_exchange_strong(expected, n)) {  // seq_cst: protocol
+                    b->observed_tail = tail_index_.load();                // seq_cst: protocol
+                    // Release: publishes observed_tail to the consumer's reclaim().
+                    b->released.store(true, std::memory_order_release);
+                } else {
+                    may_move_tail = false;  // another producer is moving it
+                }
+            } else {
+                may_move_tail = false;  // a later block cannot be finished before this one
+            }
+            b = n;
+        }
+        return b;
+    }
+
+    block* grow(block* b) noexcept {
+        // Acquire: the consumer reset the spare before handing it over.
+        block* nb = spare_.exchange(nullptr, std::memory_order_acquire);
+        if (nb) nb->start = b->start + block_cap;
+        else nb = new block(b->start + block_cap);  // bad_alloc terminates (noexcept)
+        block* expected = nullptr;
+        // AcqRel: publish nb's fields; on failure see the winner's.
+        if (b->next.compare_exchange_strong(expected, nb, std::memory_order_acq_rel, std::memory_order_acquire))
+            return nb;
+        give_back(nb);
+        return expected;
+    }
+
+    void give_back(block* b) noexcept {
+        block* expected = nullptr;
+        // Release: the reset fields travel with the pointer.
+        if (!spare_.compare_exchange_strong(expected, b, std::memory_order_release, std::memory_order_relaxed))
+            delete b;
+    }
+
+    // Frees the blocks read to the end that no producer can still be walking through.
+    void reclaim() noexcept {
+        while (free_head_ != head_) {
+            block* b = free_head_;
+            // Acquire: pairs with the release in find_block, so observed_tail is visible.
+            if (!b->released.load(std::memory_order_acquire)) return;
+            if (b->observed_tail > index_) return;
+            // Relaxed: the consumer already walked this link with acquire.
+            free_head_ = b->next.load(std::memory_order_relaxed);
+            // Relaxed: no producer refers to b any more; give_back publishes the reset.
+            b->next.store(nullptr, std::memory_order_relaxed);
+            b->ready.store(0, std::memory_order_relaxed);
+            b->released.store(false, std::memory_order_relaxed);
+            give_back(b);
+        }
+    }
+
+    // Producers (one line).
+    alignas(64) std::atomic<std::size_t> tail_index_{0};
+    std::atomic<block*> tail_block_{nullptr};
+    std::atomic<block*> spare_{nullptr};
+    // Consumer only (another line).
+    alignas(64) block* head_;
+    block* free_head_;
+    std::size_t index_ = 0;
+};
+
+}  // namespace af::detail
