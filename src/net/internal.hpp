@@ -33,9 +33,11 @@ owned_fd new_socket(int domain, int type, const char* op, const std::string& tar
 
 /// accept4 on `listener` until it yields a descriptor; backs off on descriptor exhaustion (see
 /// tcp_listener.hpp). `addr`/`len` receive the peer's address.
-af::task<int> accept_fd(socket_state& listener, sockaddr_storage& addr, socklen_t& len);
+af::task<int> accept_fd(const socket_ptr& listener, sockaddr_storage& addr, socklen_t& len);
 
-/// connect on `s` until established; throws "connect <name>: ..." on failure.
-af::task<void> connect_fd(socket_state& s, const sockaddr* addr, socklen_t len);
+/// connect on `s` until established; throws "connect <name>: ..." on failure. Yields once when
+/// the connect completed without suspending (loopback), so an accepting task on the same thread
+/// keeps up with a task connecting in a loop.
+af::task<void> connect_fd(const socket_ptr& s, const sockaddr* addr, socklen_t len);
 
 }  // namespace af::net::detail

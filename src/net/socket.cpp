@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <new>
 #include <system_error>
 
 #include "af/future/poll_fn.hpp"
@@ -31,8 +32,14 @@ socket_ptr open_socket(int domain, int type, const char* op, const std::string& 
     auto& reactor = rt::detail::require_reactor(op);
     int fd = ::socket(domain, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) throw_error(errno, op, target);
-    rt::detail::io_source* src = reactor.open(fd);  // owns fd from here on, even if it throws
-    return std::make_shared<socket_state>(src, target);
+    return socket_ptr::open(reactor, fd, target);
+}
+
+socket_ptr socket_ptr::open(rt::detail::reactor& r, int fd, std::string name) {
+    static_assert(alignof(socket_tail) <= alignof(std::max_align_t));
+    rt::detail::io_source* src = r.open(fd, sizeof(socket_tail));  // owns fd from here on, even if it throws
+    new (src->tail()) socket_tail(std::move(name));
+    return socket_ptr(src);
 }
 
 owned_fd::~owned_fd() {
@@ -48,41 +55,40 @@ owned_fd new_socket(int domain, int type, const char* op, const std::string& tar
 
 socket_ptr adopt(int fd, const char* op, std::string name) {
     auto& reactor = rt::detail::require_reactor(op);
-    rt::detail::io_source* src = reactor.open(fd);
-    return std::make_shared<socket_state>(src, std::move(name));
+    return socket_ptr::open(reactor, fd, std::move(name));
 }
 
-af::poll<std::size_t> poll_read(socket_state& s, context& cx, std::span<std::byte> buf) {
+af::poll<std::size_t> poll_read(const socket_ptr& s, context& cx, std::span<std::byte> buf) {
     auto p = s.src().poll_read(cx, buf.data(), buf.size());
     if (p.is_pending()) return af::pending;
     if (*p < 0) throw_error(static_cast<int>(-*p), "read", s.name());
     return static_cast<std::size_t>(*p);
 }
 
-af::poll<std::size_t> poll_write(socket_state& s, context& cx, std::span<const std::byte> buf) {
+af::poll<std::size_t> poll_write(const socket_ptr& s, context& cx, std::span<const std::byte> buf) {
     auto p = s.src().poll_write(cx, buf.data(), buf.size());
     if (p.is_pending()) return af::pending;
     if (*p < 0) throw_error(static_cast<int>(-*p), "write", s.name());
     return static_cast<std::size_t>(*p);
 }
 
-void shutdown(socket_state& s, shutdown_how how) {
+void shutdown(const socket_ptr& s, shutdown_how how) {
     int h = how == shutdown_how::read ? SHUT_RD : how == shutdown_how::write ? SHUT_WR : SHUT_RDWR;
     if (::shutdown(s.fd(), h) < 0 && errno != ENOTCONN) throw_error(errno, "shutdown", s.name());
 }
 
-void set_int_option(const socket_state& s, int level, int name, int value, const char* what) {
+void set_int_option(const socket_ptr& s, int level, int name, int value, const char* what) {
     if (::setsockopt(s.fd(), level, name, &value, sizeof value) < 0) throw_error(errno, what, s.name());
 }
 
-int int_option(const socket_state& s, int level, int name, const char* what) {
+int int_option(const socket_ptr& s, int level, int name, const char* what) {
     int v = 0;
     socklen_t l = sizeof v;
     if (::getsockopt(s.fd(), level, name, &v, &l) < 0) throw_error(errno, what, s.name());
     return v;
 }
 
-socklen_t sock_name(const socket_state& s, sockaddr_storage& out, bool peer, const char* what) {
+socklen_t sock_name(const socket_ptr& s, sockaddr_storage& out, bool peer, const char* what) {
     socklen_t l = sizeof out;
     int r = peer ? ::getpeername(s.fd(), reinterpret_cast<sockaddr*>(&out), &l)
                  : ::getsockname(s.fd(), reinterpret_cast<sockaddr*>(&out), &l);
@@ -90,7 +96,7 @@ socklen_t sock_name(const socket_state& s, sockaddr_storage& out, bool peer, con
     return l;
 }
 
-af::task<int> accept_fd(socket_state& listener, sockaddr_storage& addr, socklen_t& len) {
+af::task<int> accept_fd(const socket_ptr& listener, sockaddr_storage& addr, socklen_t& len) {
     using namespace std::chrono_literals;
     auto backoff = 10ms;
     for (;;) {
@@ -116,9 +122,19 @@ af::task<int> accept_fd(socket_state& listener, sockaddr_storage& addr, socklen_
     }
 }
 
-af::task<void> connect_fd(socket_state& s, const sockaddr* addr, socklen_t len) {
-    long r = co_await af::poll_fn([&](context& cx) { return s.src().poll_connect(cx, addr, len); });
+af::task<void> connect_fd(const socket_ptr& s, const sockaddr* addr, socklen_t len) {
+    bool suspended = false;
+    long r = co_await af::poll_fn([&](context& cx) {
+        af::poll<long> p = s.src().poll_connect(cx, addr, len);
+        if (p.is_pending()) suspended = true;
+        return p;
+    });
     if (r < 0) throw_error(static_cast<int>(-r), "connect", s.name());
+    // On loopback a connect completes without suspending. A task connecting in a loop would
+    // then fill the listener's backlog before the accepting task on its thread runs (the
+    // budget alone lets it connect 128 times per turn, faster than one accepting task keeps
+    // up with), and every dropped SYN costs a 1 s retransmit: give the other tasks a turn.
+    if (!suspended) co_await af::yield_now();
 }
 
 }  // namespace af::net::detail

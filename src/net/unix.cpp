@@ -36,7 +36,7 @@ std::string path_of(const sockaddr_storage& ss, socklen_t len) {
     return std::string(sun->sun_path, strnlen(sun->sun_path, n));
 }
 
-std::string name_of(const detail::socket_state& s, bool peer) {
+std::string name_of(const detail::socket_ptr& s, bool peer) {
     sockaddr_storage ss;
     socklen_t l = detail::sock_name(s, ss, peer, peer ? "getpeername" : "getsockname");
     return path_of(ss, l);
@@ -64,7 +64,7 @@ detail::socket_ptr adopt_or_close(int fd, int other, const char* op) {
 af::task<unix_stream> unix_stream::connect(std::string path) {
     unix_addr a = make_addr(path, "connect");
     unix_stream conn(detail::open_socket(AF_UNIX, SOCK_STREAM, "af::net::unix_stream::connect", path));
-    co_await detail::connect_fd(*conn.s_, reinterpret_cast<const sockaddr*>(&a.sun), a.len);
+    co_await detail::connect_fd(conn.s_, reinterpret_cast<const sockaddr*>(&a.sun), a.len);
     co_return conn;
 }
 
@@ -75,8 +75,8 @@ std::pair<unix_stream, unix_stream> unix_stream::pair() {
     return {std::move(x), std::move(y)};
 }
 
-std::string unix_stream::peer_path() const { return name_of(*s_, true); }
-std::string unix_stream::local_path() const { return name_of(*s_, false); }
+std::string unix_stream::peer_path() const { return name_of(s_, true); }
+std::string unix_stream::local_path() const { return name_of(s_, false); }
 
 std::pair<unix_read_half, unix_write_half> unix_stream::into_split() && {
     detail::socket_ptr s = std::move(s_);
@@ -96,13 +96,13 @@ unix_listener unix_listener::bind(std::string path, int backlog) {
 af::task<std::pair<unix_stream, std::string>> unix_listener::accept() {
     sockaddr_storage ss;
     socklen_t len = sizeof ss;
-    int fd = co_await detail::accept_fd(*s_, ss, len);
+    int fd = co_await detail::accept_fd(s_, ss, len);
     std::string peer = path_of(ss, len);
-    unix_stream conn(detail::adopt(fd, "af::net::unix_listener::accept", peer.empty() ? s_->name() : peer));
+    unix_stream conn(detail::adopt(fd, "af::net::unix_listener::accept", peer.empty() ? s_.name() : peer));
     co_return std::pair<unix_stream, std::string>(std::move(conn), std::move(peer));
 }
 
-std::string unix_listener::local_path() const { return name_of(*s_, false); }
+std::string unix_listener::local_path() const { return name_of(s_, false); }
 
 // --- unix_datagram ---
 
@@ -126,14 +126,14 @@ std::pair<unix_datagram, unix_datagram> unix_datagram::pair() {
 
 void unix_datagram::connect(const std::string& path) {
     unix_addr a = make_addr(path, "connect");
-    if (::connect(s_->fd(), reinterpret_cast<const sockaddr*>(&a.sun), a.len) < 0) detail::throw_error(errno, "connect", path);
-    s_->set_name(path);
+    if (::connect(s_.fd(), reinterpret_cast<const sockaddr*>(&a.sun), a.len) < 0) detail::throw_error(errno, "connect", path);
+    s_.set_name(path);
 }
 
 af::task<std::size_t> unix_datagram::send_to(std::span<const std::byte> buf, std::string path) {
     unix_addr a = make_addr(path, "send_to");
     long n = co_await af::poll_fn([&](context& cx) {
-        return s_->src().poll_send_to(cx, buf.data(), buf.size(), reinterpret_cast<const sockaddr*>(&a.sun), a.len);
+        return s_.src().poll_send_to(cx, buf.data(), buf.size(), reinterpret_cast<const sockaddr*>(&a.sun), a.len);
     });
     if (n < 0) detail::throw_error(static_cast<int>(-n), "send_to", path);
     co_return static_cast<std::size_t>(n);
@@ -144,24 +144,24 @@ af::task<std::pair<std::size_t, std::string>> unix_datagram::recv_from(std::span
     socklen_t len = sizeof ss;
     long n = co_await af::poll_fn([&](context& cx) {
         len = sizeof ss;
-        return s_->src().poll_recv_from(cx, buf.data(), buf.size(), reinterpret_cast<sockaddr*>(&ss), &len);
+        return s_.src().poll_recv_from(cx, buf.data(), buf.size(), reinterpret_cast<sockaddr*>(&ss), &len);
     });
-    if (n < 0) detail::throw_error(static_cast<int>(-n), "recv_from", s_->name());
+    if (n < 0) detail::throw_error(static_cast<int>(-n), "recv_from", s_.name());
     co_return std::pair<std::size_t, std::string>(static_cast<std::size_t>(n), path_of(ss, len));
 }
 
 af::task<std::size_t> unix_datagram::send(std::span<const std::byte> buf) {
-    long n = co_await af::poll_fn([&](context& cx) { return s_->src().poll_write(cx, buf.data(), buf.size()); });
-    if (n < 0) detail::throw_error(static_cast<int>(-n), "send", s_->name());
+    long n = co_await af::poll_fn([&](context& cx) { return s_.src().poll_write(cx, buf.data(), buf.size()); });
+    if (n < 0) detail::throw_error(static_cast<int>(-n), "send", s_.name());
     co_return static_cast<std::size_t>(n);
 }
 
 af::task<std::size_t> unix_datagram::recv(std::span<std::byte> buf) {
-    long n = co_await af::poll_fn([&](context& cx) { return s_->src().poll_read(cx, buf.data(), buf.size()); });
-    if (n < 0) detail::throw_error(static_cast<int>(-n), "recv", s_->name());
+    long n = co_await af::poll_fn([&](context& cx) { return s_.src().poll_read(cx, buf.data(), buf.size()); });
+    if (n < 0) detail::throw_error(static_cast<int>(-n), "recv", s_.name());
     co_return static_cast<std::size_t>(n);
 }
 
-std::string unix_datagram::local_path() const { return name_of(*s_, false); }
+std::string unix_datagram::local_path() const { return name_of(s_, false); }
 
 }  // namespace af::net

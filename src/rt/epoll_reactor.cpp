@@ -12,6 +12,11 @@
 // another thread is deregistered at once but freed only by the next park, which runs after the
 // previous park finished dispatching (parks are serialised by `park_m_`), so a dispatch never
 // touches freed memory.
+//
+// Size: a source is 64 bytes (one per socket, pipe, signal or pidfd descriptor, plus the
+// caller's tail in the same block). Each direction keeps af::atomic_waker's protocol, but with
+// a one-byte state that fits in the base class's padding and a waker that is a no-op when empty
+// instead of a std::optional (32 bytes per direction down to 16).
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
@@ -22,11 +27,12 @@
 #include <atomic>
 #include <cerrno>
 #include <mutex>
+#include <new>
 #include <system_error>
 #include <vector>
 
-#include "af/core/atomic_waker.hpp"
 #include "af/core/coop.hpp"
+#include "af/core/waker.hpp"
 #include "af/rt/detail/reactor.hpp"
 
 namespace af::rt::detail {
@@ -39,10 +45,49 @@ constexpr std::uint64_t count_unit = 8;   // the event count lives above the bit
 
 class epoll_reactor;
 
+// One direction's waker, af::atomic_waker's state machine split in two: the state byte and the
+// slot live apart so that the state packs into padding. The slot holds a no-op waker when empty.
+constexpr std::uint8_t slot_waiting = 0;
+constexpr std::uint8_t slot_registering = 1;
+constexpr std::uint8_t slot_waking = 2;
+
+void register_in(std::atomic<std::uint8_t>& state, waker& slot, const waker& w) {
+    std::uint8_t expected = slot_waiting;
+    // Acquire: see the slot as the last waker-taker left it.
+    if (state.compare_exchange_strong(expected, slot_registering, std::memory_order_acquire)) {
+        if (!slot.will_wake(w)) slot = w;
+        expected = slot_registering;
+        // AcqRel: publish the slot to a later wake; see a wake that raced us.
+        if (!state.compare_exchange_strong(expected, slot_waiting, std::memory_order_acq_rel)) {
+            // A wake arrived while we registered (state is registering|waking): wake now.
+            waker w2 = std::move(slot);
+            // Release: the emptied slot is seen by the next registration's acquire.
+            state.store(slot_waiting, std::memory_order_release);
+            std::move(w2).wake();
+        }
+        return;
+    }
+    // A wake in progress: the task must be polled again. (Another registration in progress
+    // would be a misuse: one registrant per direction.)
+    if (expected == slot_waking) w.wake_by_ref();
+}
+
+void wake_in(std::atomic<std::uint8_t>& state, waker& slot) {
+    // AcqRel: acquire the slot written by register_in.
+    if (state.fetch_or(slot_waking, std::memory_order_acq_rel) == slot_waiting) {
+        waker w = std::move(slot);
+        // Release: the emptied slot is seen by the next registration's acquire.
+        state.fetch_and(static_cast<std::uint8_t>(~slot_waking), std::memory_order_release);
+        std::move(w).wake();
+    }
+}
+
 class epoll_source final : public io_source {
 public:
-    epoll_source(int fd, epoll_reactor& r) noexcept;
-    ~epoll_source() override;
+    epoll_source(int fd, epoll_reactor& r, bool stream) noexcept : io_source(fd), stream_(stream), reactor_(r) {}
+    ~epoll_source() override = default;
+
+    void* tail() noexcept override { return reinterpret_cast<char*>(this) + tail_offset<epoll_source>(); }
 
     void on_event(std::uint32_t ev) noexcept {
         std::uint64_t bits = 0;
@@ -56,18 +101,18 @@ public:
         while (!readiness_.compare_exchange_weak(cur, (cur + count_unit) | bits, std::memory_order_acq_rel,
                                                  std::memory_order_relaxed)) {
         }
-        if (bits & readable) read_waker_.wake();
-        if (bits & writable) write_waker_.wake();
+        if (bits & readable) wake_in(read_state_, read_waker_);
+        if (bits & writable) wake_in(write_state_, write_waker_);
     }
 
     af::poll<long> poll_read(context& cx, void* buf, std::size_t len) override {
         // On a byte stream a read that returns less than asked for emptied the kernel buffer:
         // wait for the next edge instead of paying a read that fails with EAGAIN. Not for
         // datagrams (a small datagram says nothing about the next one).
-        return op(cx, readable, read_waker_, [&] { return ::read(fd(), buf, len); }, stream_ ? len : 0);
+        return op(cx, readable, read_state_, read_waker_, [&] { return ::read(fd(), buf, len); }, stream_ ? len : 0);
     }
     af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) override {
-        return op(cx, writable, write_waker_, [&] {
+        return op(cx, writable, write_state_, write_waker_, [&] {
             long n = ::send(fd(), buf, len, MSG_NOSIGNAL);
             if (n < 0 && errno == ENOTSOCK) n = ::write(fd(), buf, len);  // pipes, files
             return n;
@@ -75,17 +120,21 @@ public:
     }
     af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
                                   socklen_t* from_len) override {
-        return op(cx, readable, read_waker_, [&] { return ::recvfrom(fd(), buf, len, 0, from, from_len); });
+        return op(cx, readable, read_state_, read_waker_, [&] { return ::recvfrom(fd(), buf, len, 0, from, from_len); });
     }
     af::poll<long> poll_send_to(context& cx, const void* buf, std::size_t len, const sockaddr* to,
                                 socklen_t to_len) override {
-        return op(cx, writable, write_waker_, [&] { return ::sendto(fd(), buf, len, MSG_NOSIGNAL, to, to_len); });
+        return op(cx, writable, write_state_, write_waker_, [&] { return ::sendto(fd(), buf, len, MSG_NOSIGNAL, to, to_len); });
     }
     af::poll<long> poll_accept(context& cx, sockaddr* addr, socklen_t* addr_len) override {
-        return op(cx, readable, read_waker_,
+        return op(cx, readable, read_state_, read_waker_,
                   [&] { return static_cast<long>(::accept4(fd(), addr, addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC)); });
     }
     af::poll<long> poll_connect(context& cx, const sockaddr* addr, socklen_t addr_len) override {
+        // Budgeted like every other operation: on loopback a connect completes at once, and a
+        // task connecting in a loop would otherwise fill the listener's backlog before the
+        // accepting task on the same thread ever runs (dropped SYNs cost 1 s retransmits).
+        if (!coop::poll_proceed(cx)) return af::pending;
         if (!connect_started_) {
             connect_started_ = true;
             if (::connect(fd(), addr, addr_len) == 0) return 0L;
@@ -94,7 +143,7 @@ public:
         // In progress: writable means done (or failed); SO_ERROR says which.
         std::uint64_t seen = readiness_.load(std::memory_order_acquire);
         if (!(seen & writable)) {
-            write_waker_.register_waker(cx.waker());
+            register_in(write_state_, write_waker_, cx.waker());
             seen = readiness_.load(std::memory_order_acquire);
             if (!(seen & writable)) return af::pending;
         }
@@ -109,7 +158,7 @@ public:
             if (::getpeername(fd(), reinterpret_cast<sockaddr*>(&peer), &pl) == 0) return 0L;
             if (errno != ENOTCONN) return static_cast<long>(-errno);
             clear(seen, writable);
-            write_waker_.register_waker(cx.waker());
+            register_in(write_state_, write_waker_, cx.waker());
             return af::pending;
         }
         return static_cast<long>(-err);
@@ -119,7 +168,7 @@ public:
             // Acquire: pairs with on_event's release.
             std::uint64_t seen = readiness_.load(std::memory_order_acquire);
             if (!(seen & (readable | closed_bits))) {
-                read_waker_.register_waker(cx.waker());
+                register_in(read_state_, read_waker_, cx.waker());
                 seen = readiness_.load(std::memory_order_acquire);
                 if (!(seen & (readable | closed_bits))) return af::pending;
             }
@@ -135,21 +184,27 @@ public:
 
     void close() noexcept override;
 
-
-    bool stream_ = false;  // a pipe or a SOCK_STREAM socket (set by open, before any poll)
-
 private:
+    // The first four members fill io_source's tail padding (see the size note at the top).
+    std::atomic<std::uint8_t> read_state_{slot_waiting};
+    std::atomic<std::uint8_t> write_state_{slot_waiting};
+    const bool stream_;             // a pipe or a SOCK_STREAM socket
+    bool connect_started_ = false;  // the writer's only
     std::atomic<std::uint64_t> readiness_{readable | writable};
+    epoll_reactor& reactor_;
+    waker read_waker_ = waker::noop();
+    waker write_waker_ = waker::noop();
 
     template <class Syscall>
     // `drained_below`: when not 0, a result shorter than it means the descriptor is drained.
-    af::poll<long> op(context& cx, std::uint64_t bit, atomic_waker& w, Syscall call, std::size_t drained_below = 0) {
+    af::poll<long> op(context& cx, std::uint64_t bit, std::atomic<std::uint8_t>& ws, waker& w, Syscall call,
+                      std::size_t drained_below = 0) {
         if (!coop::poll_proceed(cx)) return af::pending;
         for (;;) {
             // Acquire: pairs with on_event's release.
             std::uint64_t seen = readiness_.load(std::memory_order_acquire);
             if (!(seen & (bit | (bit == readable ? closed_bits : 0)))) {
-                w.register_waker(cx.waker());
+                register_in(ws, w, cx.waker());
                 // An event between the load and the registration would have woken the old
                 // waker: look again now that ours is in place.
                 seen = readiness_.load(std::memory_order_acquire);
@@ -182,16 +237,15 @@ private:
         }
     }
 
-    epoll_reactor& reactor_;
-    atomic_waker read_waker_;
-    atomic_waker write_waker_;
-    bool connect_started_ = false;
-
-public:
-    // Set by retire() when the source waits in the retired list: it gave its reactor reference
-    // back already (the reactor's destructor frees what is still listed).
-    bool reactor_released_ = false;
 };
+
+static_assert(sizeof(epoll_source) <= 64, "epoll_source grew: see the size note at the top");
+
+// Frees a source and its tail (the caller's tail contents are already destroyed).
+void destroy(epoll_source* s) noexcept {
+    s->~epoll_source();
+    ::operator delete(s);
+}
 
 // Pipes, FIFOs and stream sockets: where a short read means "nothing more for now".
 bool is_byte_stream(int fd) noexcept {
@@ -228,18 +282,25 @@ public:
         ::close(ep_);
     }
 
-    io_source* open(int fd) override {
-        auto* s = new epoll_source(fd, *this);
-        s->stream_ = is_byte_stream(fd);
+    io_source* open(int fd, std::size_t tail) override {
+        void* mem = nullptr;
+        try {
+            mem = ::operator new(io_source::tail_offset<epoll_source>() + tail);
+        } catch (...) {
+            ::close(fd);  // the source owns the descriptor even when opening fails
+            throw;
+        }
+        auto* s = new (mem) epoll_source(fd, *this, is_byte_stream(fd));
         epoll_event ev{};
         ev.events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET;
         ev.data.ptr = s;
         if (::epoll_ctl(ep_, EPOLL_CTL_ADD, fd, &ev) < 0) {
             int e = errno;
             ::close(fd);
-            delete s;
+            destroy(s);
             throw std::system_error(e, std::generic_category(), "epoll_ctl(ADD)");
         }
+        retain();  // the source's reference, given back when it is freed or retired
         // Relaxed: a counter for metrics.
         sources_.fetch_add(1, std::memory_order_relaxed);
         return s;
@@ -289,14 +350,13 @@ public:
         if (park.owns_lock()) {
             free_retired();
             park.unlock();
-            delete s;  // may release the last reference to this reactor: nothing after it
+            destroy(s);
+            release();  // may release the last reference to this reactor: nothing after it
             return;
         }
         // A retired source must not keep the reactor alive: when the runtime shuts down right
         // after (no park follows to free the list), source and reactor would leak each other.
-        // The reactor's destructor frees the list instead. The flag is set before the push:
-        // a park may free the source as soon as it is listed.
-        s->reactor_released_ = true;
+        // The reactor's destructor frees the list instead.
         {
             std::lock_guard lk(retired_m_);
             retired_.push_back(s);
@@ -311,7 +371,7 @@ private:
             std::lock_guard lk(retired_m_);
             r.swap(retired_);
         }
-        for (epoll_source* s : r) delete s;
+        for (epoll_source* s : r) destroy(s);
     }
 
     int ep_ = -1;
@@ -322,10 +382,6 @@ private:
     std::atomic<std::size_t> sources_{0};
 };
 
-epoll_source::epoll_source(int fd, epoll_reactor& r) noexcept : io_source(fd), reactor_(r) { reactor_.retain(); }
-epoll_source::~epoll_source() {
-    if (!reactor_released_) reactor_.release();
-}
 void epoll_source::close() noexcept { reactor_.retire(this); }
 
 }  // namespace

@@ -40,6 +40,7 @@
 #include <cstring>
 #include <memory>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <system_error>
@@ -117,6 +118,8 @@ class uring_source final : public io_source {
 public:
     uring_source(int fd, bool socket, uring_reactor& r) noexcept;
     ~uring_source() override;
+
+    void* tail() noexcept override { return reinterpret_cast<char*>(this) + tail_offset<uring_source>(); }
 
     af::poll<long> poll_read(context& cx, void* buf, std::size_t len) override {
         if (!coop::poll_proceed(cx)) return af::pending;
@@ -246,6 +249,9 @@ public:
     }
 
     af::poll<long> poll_connect(context& cx, const sockaddr* addr, socklen_t addr_len) override {
+        // Budgeted: a loopback connect completes inside its submit, and a task connecting in
+        // a loop must let the accepting task on its thread run (see the epoll backend).
+        if (!coop::poll_proceed(cx)) return af::pending;
         if (addr_len > sizeof(sockaddr_storage)) return static_cast<long>(-EINVAL);
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
             if (connect_result_) return *connect_result_;
@@ -359,6 +365,12 @@ private:
     bool socket_;
 };
 
+// Frees a source and its tail (whatever the caller kept in the tail is destroyed already).
+void destroy(uring_source* s) noexcept {
+    s->~uring_source();
+    ::operator delete(s);
+}
+
 class uring_reactor final : public reactor {
 public:
     uring_reactor() {
@@ -391,12 +403,13 @@ public:
         ::close(wake_fd_);
     }
 
-    io_source* open(int fd) override {
+    io_source* open(int fd, std::size_t tail) override {
         struct stat st {};
         bool sock = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
         uring_source* s = nullptr;
         try {
-            s = new uring_source(fd, sock, *this);
+            // One block: the source, then the caller's tail.
+            s = new (::operator new(io_source::tail_offset<uring_source>() + tail)) uring_source(fd, sock, *this);
         } catch (...) {
             ::close(fd);  // the source owns the descriptor even when opening fails
             throw;
@@ -597,7 +610,7 @@ private:
                     woke = true;
                 }
             }
-            for (unsigned i = 0; i < nfree; ++i) frees[i]->closed_fds(), delete frees[i];
+            for (unsigned i = 0; i < nfree; ++i) frees[i]->closed_fds(), destroy(frees[i]);
             if (n < batch) return woke;
         }
     }
@@ -727,7 +740,7 @@ void uring_source::close() noexcept {
     }
     if (free_now) {
         closed_fds();
-        delete this;
+        destroy(this);
     } else {
         // The cancellations usually complete inside their submit: reap them now if we can.
         r.try_reap();

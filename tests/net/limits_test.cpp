@@ -20,6 +20,7 @@
 
 #include "af/rt/spawn.hpp"
 #include "af/rt/spawn_blocking.hpp"
+#include "af/sync/notify.hpp"
 #include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
 #include "net/support.hpp"
@@ -183,7 +184,13 @@ TEST_P(limits, accept_backs_off_under_emfile_and_completes_once_descriptors_are_
     rt().block_on([](nofile_limit& limit) -> af::task<void> {
         auto listener = std::make_shared<tcp_listener>(tcp_listener::bind(socket_addr::v4_loopback()));
         auto accepted_count = std::make_shared<std::atomic<int>>(0);
-        auto acceptor = af::rt::spawn([listener, accepted_count]() -> af::task<void> {
+        auto go = std::make_shared<af::sync::notify>();
+        // The acceptor starts accepting only once the descriptors are used up: io_uring reads the
+        // descriptor limit when it prepares an accept, so an accept submitted before lower_to (a
+        // worker may run the task at once) would still get a descriptor above 256 later. It is
+        // spawned before, though: spawning with every descriptor taken trips the sanitizers.
+        auto acceptor = af::rt::spawn([listener, accepted_count, go]() -> af::task<void> {
+            co_await go->notified();
             for (int i = 0; i < 2; ++i) {
                 auto a = co_await listener->accept();
                 // Relaxed: only a progress counter for the assertions below.
@@ -204,6 +211,7 @@ TEST_P(limits, accept_backs_off_under_emfile_and_completes_once_descriptors_are_
         }
         ::close(filler.back());
         filler.pop_back();
+        go->notify_one();
         tcp_stream client = co_await tcp_stream::connect(listener->local_addr());  // queued by the kernel
         double cpu_before = cpu_seconds();
         co_await af::time::sleep(150ms);  // accept4 keeps failing with EMFILE meanwhile

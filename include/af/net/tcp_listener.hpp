@@ -51,7 +51,7 @@ public:
     af::task<std::pair<tcp_stream, socket_addr>> accept();
 
     socket_addr local_addr() const;
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
 
 private:
     explicit tcp_listener(detail::socket_ptr s) noexcept : s_(std::move(s)) {}

@@ -52,7 +52,7 @@ public:
     socket_addr peer_addr() const;
     /// SO_BROADCAST.
     void set_broadcast(bool on);
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
 
 private:
     explicit udp_socket(detail::socket_ptr s) noexcept : s_(std::move(s)) {}

@@ -38,7 +38,7 @@ public:
     af::task<std::size_t> recv(std::span<std::byte> buf);
 
     std::string local_path() const;
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
 
 private:
     explicit unix_datagram(detail::socket_ptr s) noexcept : s_(std::move(s)) {}

@@ -71,7 +71,7 @@ public:
     /// Cancellation: safe; a queued connection waits for the next accept.
     af::task<std::pair<unix_stream, std::string>> accept();
     std::string local_path() const;
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
 
 private:
     explicit unix_listener(detail::socket_ptr s) noexcept : s_(std::move(s)) {}

@@ -4,13 +4,19 @@
 // descriptor (a stream and its split halves share it: the descriptor closes when the last of
 // them is gone), the error convention, and socket options.
 //
+// Memory: one heap block per socket. The reference count and the name live in the tail of the
+// reactor's source (rt::detail::reactor::open(fd, tail)), so a handle is one pointer and there
+// is neither a second allocation nor a shared_ptr control block.
+//
 // Errors: every failing system call becomes std::system_error(errno, std::generic_category())
 // whose what() names the operation and the address ("connect 127.0.0.1:9: Connection refused").
+#include <atomic>       // the handles' reference count
 #include <cstddef>      // std::byte
-#include <memory>       // std::shared_ptr
+#include <cstdint>      // std::uint32_t
 #include <span>         // buffers
 #include <string>       // names for error messages
 #include <string_view>  // operation names
+#include <utility>      // std::exchange
 #include <sys/socket.h>  // sockaddr
 
 #include "af/core/context.hpp"
@@ -26,25 +32,59 @@ enum class shutdown_how { read, write, both };
 
 namespace af::net::detail {
 
-/// One registered socket. `name` is what error messages show (the peer or bound address).
-class socket_state {
+/// What af::net keeps per socket, in the tail of the reactor's source. `name` is what error
+/// messages show (the peer or bound address).
+struct socket_tail {
+    explicit socket_tail(std::string n) noexcept : name(std::move(n)) {}
+    std::atomic<std::uint32_t> refs{1};
+    std::string name;
+};
+
+/// A counted reference to one registered socket; the last one to go closes the source.
+/// Thread safety: distinct handles to the same socket may be copied and dropped on any threads
+/// (the split halves); one handle is not to be shared.
+class socket_ptr {
 public:
-    socket_state(rt::detail::io_source* src, std::string name) noexcept : src_(src), name_(std::move(name)) {}
-    socket_state(const socket_state&) = delete;
-    socket_state& operator=(const socket_state&) = delete;
-    ~socket_state() { src_->close(); }
+    socket_ptr() noexcept = default;
+    socket_ptr(const socket_ptr& other) noexcept : src_(other.src_) {
+        // Relaxed: a new reference is made from an existing one.
+        if (src_ != nullptr) tail().refs.fetch_add(1, std::memory_order_relaxed);
+    }
+    socket_ptr(socket_ptr&& other) noexcept : src_(std::exchange(other.src_, nullptr)) {}
+    socket_ptr& operator=(socket_ptr other) noexcept {
+        std::swap(src_, other.src_);
+        return *this;
+    }
+    ~socket_ptr() { reset(); }
+
+    /// Registers `fd` (non-blocking; owned from now on, closed even when this throws).
+    static socket_ptr open(rt::detail::reactor& r, int fd, std::string name);
+
+    void reset() noexcept {
+        rt::detail::io_source* s = std::exchange(src_, nullptr);
+        if (s == nullptr) return;
+        socket_tail& t = *static_cast<socket_tail*>(s->tail());
+        // AcqRel: the last owner must see every other owner's use before closing.
+        if (t.refs.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+            t.~socket_tail();
+            s->close();
+        }
+    }
+
+    explicit operator bool() const noexcept { return src_ != nullptr; }
 
     rt::detail::io_source& src() const noexcept { return *src_; }
     int fd() const noexcept { return src_->fd(); }
-    const std::string& name() const noexcept { return name_; }
-    void set_name(std::string n) { name_ = std::move(n); }
+    const std::string& name() const noexcept { return tail().name; }
+    /// Only while one handle exists (during setup, or on the owning object).
+    void set_name(std::string n) { tail().name = std::move(n); }
 
 private:
-    rt::detail::io_source* src_;
-    std::string name_;
-};
+    explicit socket_ptr(rt::detail::io_source* s) noexcept : src_(s) {}
+    socket_tail& tail() const noexcept { return *static_cast<socket_tail*>(src_->tail()); }
 
-using socket_ptr = std::shared_ptr<socket_state>;
+    rt::detail::io_source* src_ = nullptr;
+};
 
 /// Throws std::system_error(err) with what() "<op> <target>: <strerror>" ("<op>: ..." when
 /// `target` is empty).
@@ -57,15 +97,15 @@ socket_ptr open_socket(int domain, int type, const char* op, const std::string& 
 socket_ptr adopt(int fd, const char* op, std::string name);
 
 // The byte-stream operations behind af::io::async_read / async_write (errors throw).
-af::poll<std::size_t> poll_read(socket_state& s, context& cx, std::span<std::byte> buf);
-af::poll<std::size_t> poll_write(socket_state& s, context& cx, std::span<const std::byte> buf);
+af::poll<std::size_t> poll_read(const socket_ptr& s, context& cx, std::span<std::byte> buf);
+af::poll<std::size_t> poll_write(const socket_ptr& s, context& cx, std::span<const std::byte> buf);
 /// shutdown(2); a socket that is not connected (any more) is not an error here.
-void shutdown(socket_state& s, shutdown_how how);
+void shutdown(const socket_ptr& s, shutdown_how how);
 
-void set_int_option(const socket_state& s, int level, int name, int value, const char* what);
-int int_option(const socket_state& s, int level, int name, const char* what);
+void set_int_option(const socket_ptr& s, int level, int name, int value, const char* what);
+int int_option(const socket_ptr& s, int level, int name, const char* what);
 /// getsockname/getpeername into `out`; throws naming `what`.
-socklen_t sock_name(const socket_state& s, sockaddr_storage& out, bool peer, const char* what);
+socklen_t sock_name(const socket_ptr& s, sockaddr_storage& out, bool peer, const char* what);
 
 /// The future of one write: bytes accepted (maybe fewer than `buf.size()`).
 template <class W>

@@ -2,7 +2,7 @@
 #pragma once
 // The byte-stream surface shared by tcp_stream / unix_stream and their split halves: the
 // af::io::async_read / async_write members plus the awaitable helpers (read, write, read_exact,
-// write_all), written once over a shared socket_state.
+// write_all), written once over a counted socket_ptr.
 #include <string_view>  // write_all of text
 #include <utility>      // std::move
 
@@ -17,7 +17,7 @@ namespace af::net::detail {
 class read_ops {
 public:
     /// af::io::async_read: bytes read, 0 at end of stream; errors throw std::system_error.
-    af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return detail::poll_read(*s_, cx, buf); }
+    af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return detail::poll_read(s_, cx, buf); }
 
     /// One read: the number of bytes put into `buf`, 0 once the peer shut down its side.
     /// Cancellation: safe; dropping a pending read loses no data (the next read sees it).
@@ -28,7 +28,7 @@ public:
         return af::io::read_exact(*this, buf);
     }
 
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
 
 protected:
     explicit read_ops(socket_ptr s) noexcept : s_(std::move(s)) {}
@@ -41,13 +41,13 @@ public:
     /// af::io::async_write: bytes accepted; a peer that went away throws std::system_error
     /// (EPIPE or ECONNRESET).
     af::poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) {
-        return detail::poll_write(*s_, cx, buf);
+        return detail::poll_write(s_, cx, buf);
     }
     /// Sockets do not buffer in user space: always ready.
     af::poll<void> poll_flush(context&) noexcept { return {}; }
     /// Shuts the writing direction down (the peer reads end of stream).
     af::poll<void> poll_shutdown(context&) {
-        detail::shutdown(*s_, shutdown_how::write);
+        detail::shutdown(s_, shutdown_how::write);
         return {};
     }
 
@@ -63,7 +63,7 @@ public:
         return af::io::write_all(*this, std::as_bytes(std::span(text.data(), text.size())));
     }
 
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
 
 protected:
     explicit write_ops(socket_ptr s) noexcept : s_(std::move(s)) {}
@@ -73,13 +73,13 @@ protected:
 /// Both sides over one socket (the unsplit stream).
 class stream_ops {
 public:
-    af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return detail::poll_read(*s_, cx, buf); }
+    af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return detail::poll_read(s_, cx, buf); }
     af::poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) {
-        return detail::poll_write(*s_, cx, buf);
+        return detail::poll_write(s_, cx, buf);
     }
     af::poll<void> poll_flush(context&) noexcept { return {}; }
     af::poll<void> poll_shutdown(context&) {
-        detail::shutdown(*s_, shutdown_how::write);
+        detail::shutdown(s_, shutdown_how::write);
         return {};
     }
 
@@ -101,11 +101,11 @@ public:
 
     /// shutdown(2) without waiting: `write` makes the peer read end of stream while this side
     /// can still read; `read` makes later reads return 0.
-    void shutdown(shutdown_how how) { detail::shutdown(*s_, how); }
+    void shutdown(shutdown_how how) { detail::shutdown(s_, how); }
 
-    int native_handle() const noexcept { return s_->fd(); }
+    int native_handle() const noexcept { return s_.fd(); }
     /// False once moved from (or split).
-    explicit operator bool() const noexcept { return s_ != nullptr; }
+    explicit operator bool() const noexcept { return static_cast<bool>(s_); }
 
 protected:
     stream_ops() noexcept = default;

@@ -18,8 +18,13 @@
 //     completion arrived.
 // One reader and one writer at a time: a source keeps one waker per direction, so two tasks
 // reading (or accepting) on the same source at once would take each other's wake-ups.
+//
+// Memory: a source is one heap block, and `open(fd, tail)` makes it `tail` bytes longer for
+// the caller's own per-descriptor state (af::net keeps its reference count and error name
+// there), so a socket costs one allocation, not two. The caller builds and destroys what it
+// keeps in the tail; the reactor only frees the bytes, with the source.
 #include <atomic>   // reference count
-#include <cstddef>  // std::size_t
+#include <cstddef>  // std::size_t, std::max_align_t
 #include <sys/socket.h>  // sockaddr, socklen_t
 
 #include "af/core/context.hpp"
@@ -36,6 +41,10 @@ public:
     io_source& operator=(const io_source&) = delete;
 
     int fd() const noexcept { return fd_; }
+
+    /// The `tail` bytes asked for in reactor::open, aligned for any type (meaningless when none
+    /// were asked for). Whatever the caller built there must be destroyed before close().
+    virtual void* tail() noexcept = 0;
 
     /// read(2) into [buf, buf + len): bytes read (0 at end of file) or -errno.
     virtual af::poll<long> poll_read(context& cx, void* buf, std::size_t len) = 0;
@@ -57,6 +66,13 @@ public:
     /// Deregisters and closes the descriptor; frees the source once no event or in-flight
     /// operation can reach it. The caller must not use the source afterwards.
     virtual void close() noexcept = 0;
+
+    /// For backends: where the tail of a source of type `S` starts, from the source's address.
+    template <class S>
+    static constexpr std::size_t tail_offset() noexcept {
+        constexpr std::size_t a = alignof(std::max_align_t);
+        return (sizeof(S) + a - 1) / a * a;
+    }
 
 protected:
     explicit io_source(int fd) noexcept : fd_(fd) {}
@@ -83,9 +99,10 @@ public:
     }
 
     /// Registers `fd` (which must be non-blocking; the source owns it from now on, and closes
-    /// it even when this throws std::system_error). The source holds a reference to the reactor
-    /// until it is freed.
-    virtual io_source* open(int fd) = 0;
+    /// it even when this throws std::system_error or std::bad_alloc). The source holds a
+    /// reference to the reactor until it is freed. `tail`: bytes of caller state allocated in
+    /// the same block (see io_source::tail).
+    virtual io_source* open(int fd, std::size_t tail = 0) = 0;
     virtual io_backend_kind kind() const noexcept = 0;
 
     // --- the driver's side ---
