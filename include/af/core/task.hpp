@@ -59,7 +59,7 @@ class future_awaiter {
     enum class outcome : unsigned char { none, value, error };
 
 public:
-    future_awaiter(F&& f, task_root* root) : root_(root), future_(std::forward<F>(f)) {}
+    future_awaiter(F&& f, task_promise_base* root) : root_(root), future_(std::forward<F>(f)) {}
     future_awaiter(const future_awaiter&) = delete;
     future_awaiter& operator=(const future_awaiter&) = delete;
     ~future_awaiter() {
@@ -70,14 +70,15 @@ public:
         }
     }
 
-    bool await_ready() { return try_poll(*root_->cx); }
+    bool await_ready() { return try_poll(*root_->root_state.cx); }
 
     template <class Promise>
     void await_suspend(std::coroutine_handle<Promise> h) noexcept {
         h.promise().links.awaiting(nullptr);  // the innermost of the chain (see task_promise.hpp)
-        root_->leaf = this;
-        root_->leaf_ops = &ops;
-        root_->resume_point = h;
+        task_root& r = root_->root_state;
+        r.leaf = this;
+        r.leaf_ops = &ops;
+        r.resume_point = h;
     }
 
     output await_resume() {
@@ -121,7 +122,7 @@ private:
 
     static constexpr leaf_vtable ops{&poll_leaf, &trace_leaf};
 
-    task_root* root_;
+    task_promise_base* root_;  // the chain's root
     alignas(stored) alignas(std::exception_ptr) std::byte slot_[sizeof(stored) > sizeof(std::exception_ptr) ? sizeof(stored) : sizeof(std::exception_ptr)];
     F future_;
     outcome outcome_ = outcome::none;
@@ -137,7 +138,7 @@ class task_awaiter {
     using output = output_of<Task>;
 
 public:
-    task_awaiter(Task&& t, task_root* root) : task_(std::forward<Task>(t)), root_(root) {}
+    task_awaiter(Task&& t, task_promise_base* root) : task_(std::forward<Task>(t)), root_(root) {}
 
     bool await_ready() {
         if (task_.promise().started) return leaf_.emplace(task_, root_).await_ready();
@@ -152,10 +153,8 @@ public:
         }
         auto& child = task_.promise();
         parent.promise().links.awaiting(&child);
-        child.started = true;
-        child.continuation = parent;
-        child.root = root_;
-        root_->resume_point = task_.handle();
+        child.nest_under(root_, parent);
+        root_->root_state.resume_point = task_.handle();
         root_->transfer = true;
     }
 
@@ -166,7 +165,7 @@ public:
 
 private:
     Task task_;
-    task_root* root_;
+    task_promise_base* root_;
     std::optional<future_awaiter<std::remove_cvref_t<Task>&>> leaf_;
 };
 
@@ -184,7 +183,7 @@ struct rejected_awaiter {
 // The awaiter for `co_await a` in any af coroutine driven by `root` (task, async_generator).
 // Callers static_assert that `a` is a future first, with their own message.
 template <class A>
-auto await_future(A&& a, task_root* root) {
+auto await_future(A&& a, task_promise_base* root) {
     using F = std::remove_cvref_t<A>;
     if constexpr (!future<F>) {
         return rejected_awaiter{};  // only the caller's static_assert is reported
@@ -205,7 +204,7 @@ struct task_promise_common : task_promise_base {
                       "af::task can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`");
         this->links.at(site);
-        return await_future(std::forward<A>(a), this->root);
+        return await_future(std::forward<A>(a), this->root());
     }
 };
 
@@ -278,7 +277,8 @@ public:
     af::poll<T> poll(context& cx) {
         assert(h_ && "af::task::poll on an empty or finished task");
         auto& p = h_.promise();
-        detail::task_root& r = p.own_root();
+        assert(!p.nested && "af::task::poll on a task that a parent task awaits");
+        detail::task_root& r = p.root_state;
         if (!p.started) {
             p.started = true;
             r.resume_point = h_;
@@ -288,7 +288,7 @@ public:
             if (!r.leaf_ops->poll(r.leaf, cx)) return pending;
             r.leaf = nullptr;
         }
-        detail::run_chain(r);
+        detail::run_chain(p);
         if (!h_.done()) {
             assert(r.leaf != nullptr && "af::task suspended without waiting on a future");
             return pending;

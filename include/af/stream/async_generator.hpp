@@ -63,7 +63,7 @@ public:
     af::poll<std::optional<T>> poll_next(context& cx) {
         if (!h_) return detail::stream_end<T>();
         auto& p = h_.promise();
-        detail::task_root& r = p.own_root();
+        detail::task_root& r = p.root_state;  // a generator is always the root of its chain
         if (!p.started) {
             p.started = true;
             r.resume_point = h_;
@@ -74,7 +74,7 @@ public:
             r.leaf = nullptr;
         }
         p.item = nullptr;
-        detail::run_chain(r);
+        detail::run_chain(p);
         if (p.item != nullptr) {
             return af::poll<std::optional<T>>(std::in_place, std::in_place, std::move(*std::exchange(p.item, nullptr)));
         }

@@ -28,6 +28,7 @@
 #include <cassert>    // contract checks in debug builds
 #include <coroutine>  // std::coroutine_handle, std::noop_coroutine
 #include <exception>  // std::exception_ptr
+#include <new>        // placement new of the nested link
 
 #include "af/core/context.hpp"
 #include "af/core/detail/frame_allocator.hpp"
@@ -44,16 +45,21 @@ struct leaf_vtable {
     void (*trace)(const void* leaf, trace_sink& out);
 };
 
+// The state of a chain, kept by its root promise.
 struct task_root {
     context* cx = nullptr;
     std::coroutine_handle<> resume_point;
     void* leaf = nullptr;
     const leaf_vtable* leaf_ops = nullptr;
-    bool transfer = false;  // set when a coroutine suspended only to let resume_point run next
-    // Last, so that the promise's flags fill the padding behind it (see task_promise_base).
 };
 
 struct task_promise_base;
+
+// What a nested promise keeps instead: where its chain's state is, and whom to resume at the end.
+struct nested_link {
+    task_promise_base* root;
+    std::coroutine_handle<> continuation;
+};
 
 #ifndef AF_NO_TASK_TRACE
 // 16 bytes per frame; see "Tracing" above.
@@ -70,26 +76,35 @@ struct await_links {
 };
 #endif
 
-// Resumes the chain from `r.resume_point` until a coroutine waits on a leaf or the root ends.
-inline void run_chain(task_root& r) {
-    do {
-        r.transfer = false;
-        r.resume_point.resume();
-    } while (r.transfer);
-}
-
-// Every promise is the root of its own chain until a parent awaits it. The root is a base
-// rather than a member so that the flags below live in its tail padding: 80 bytes per promise
-// instead of 88 (tests/core/task_test.cpp checks the size).
-struct task_promise_base : frame_allocation, task_root {
+// A promise is the root of its chain (polled on its own) or nested (awaited by a parent task),
+// never both: a nested coroutine needs no chain state of its own, and a root resumes no parent.
+// So the two share storage, which with the flags packed together keeps a promise at eight words
+// (tests/core/task_test.cpp checks the size).
+struct task_promise_base : frame_allocation {
+    union {
+        task_root root_state;  // while !nested
+        nested_link link;      // once nested
+    };
+    bool transfer = false;  // (root) a coroutine suspended only to let resume_point run next
     bool started = false;
+    bool nested = false;
     bool has_value = false;  // task_promise<T>: the output was stored (see there)
-    task_root* root = this;
-    std::coroutine_handle<> continuation;
     std::exception_ptr exception;
     [[no_unique_address]] await_links links;
 
-    task_root& own_root() noexcept { return *this; }
+    task_promise_base() noexcept : root_state() {}
+
+    /// The promise that holds this chain's state.
+    task_promise_base* root() noexcept { return nested ? link.root : this; }
+    const task_promise_base* root() const noexcept { return nested ? link.root : this; }
+
+    /// A parent awaits this (not yet started) coroutine: it joins the parent's chain.
+    void nest_under(task_promise_base* chain_root, std::coroutine_handle<> parent) noexcept {
+        // task_root and nested_link are trivially destructible: switching members needs no cleanup.
+        ::new (&link) nested_link{chain_root, parent};
+        nested = true;
+        started = true;
+    }
 
     // Appends this coroutine's await chain and the leaf it waits on. Only while the chain is
     // suspended and nobody polls it.
@@ -100,7 +115,8 @@ struct task_promise_base : frame_allocation, task_root {
             out.on_frame(to_await_point(p->links.site));
         }
 #endif
-        if (root->leaf != nullptr) root->leaf_ops->trace(root->leaf, out);
+        const task_root& r = root()->root_state;
+        if (r.leaf != nullptr) r.leaf_ops->trace(r.leaf, out);
     }
 
     std::suspend_always initial_suspend() const noexcept { return {}; }
@@ -110,9 +126,9 @@ struct task_promise_base : frame_allocation, task_root {
         template <class Promise>
         void await_suspend(std::coroutine_handle<Promise> h) const noexcept {
             task_promise_base& p = h.promise();
-            if (p.continuation) {
-                p.root->resume_point = p.continuation;
-                p.root->transfer = true;
+            if (p.nested) {
+                p.link.root->root_state.resume_point = p.link.continuation;
+                p.link.root->transfer = true;
             }
         }
         void await_resume() const noexcept {}
@@ -121,5 +137,14 @@ struct task_promise_base : frame_allocation, task_root {
 
     void unhandled_exception() noexcept { exception = std::current_exception(); }
 };
+
+// Resumes the chain of `root` from its resume point until a coroutine waits on a leaf or the
+// root ends.
+inline void run_chain(task_promise_base& root) {
+    do {
+        root.transfer = false;
+        root.root_state.resume_point.resume();
+    } while (root.transfer);
+}
 
 }  // namespace af::detail

@@ -59,7 +59,7 @@ public:
                       "af::async_generator can only co_await an af::future: a type with `using output = T;` "
                       "and `af::poll<T> poll(af::context&)`; to read a stream, co_await af::next(s)");
         links.at(site);
-        return await_future(std::forward<A>(a), root);
+        return await_future(std::forward<A>(a), root());
     }
 
     T* item = nullptr;  // set by a co_yield, cleared by poll_next
@@ -76,7 +76,7 @@ private:
     void suspend_with(T* value, std::coroutine_handle<> h) noexcept {
         item = value;
         links.awaiting(nullptr);  // a co_yield ends the trace chain (see task_promise.hpp)
-        root->resume_point = h;  // the next poll_next resumes right after this co_yield
+        root_state.resume_point = h;  // the next poll_next resumes right after this co_yield
     }
 };
 
