@@ -232,6 +232,17 @@ public:
         if (w != nullptr && w->core == this && !w->parking) {
             // Relaxed: metrics.
             w->spawned.fetch_add(1, std::memory_order_relaxed);
+            if (cfg_.lifo) {
+                // Like a wake: the new task runs next on this worker, where its spawner's data
+                // is in cache, and another worker is woken only when something stealable was
+                // queued. Waking one for every spawn made a spawn-then-await chain on two
+                // workers park and unpark ~70,000 times per million levels.
+                if (task_header* prev = std::exchange(w->lifo, t)) {
+                    push_local(*w, prev);
+                    notify_one();
+                }
+                return;
+            }
             push_local(*w, t);
         } else {
             remote_spawned_.fetch_add(1, std::memory_order_relaxed);  // Relaxed: metrics
@@ -394,9 +405,14 @@ private:
             }
             if (w.lifo == nullptr) break;
             if (lifo_runs == 2) {
-                // Enough LIFO turns: queue it so it can be stolen, and let others run.
+                // Enough LIFO turns: queue it behind what waits here, and let that run. Another
+                // worker is worth waking only when this one has other work first: with an empty
+                // queue the task runs next here anyway, and waking a worker every third turn
+                // made a spawn-then-await chain on two workers park and unpark ~40,000 times
+                // per million levels.
+                bool others_waiting = w.queue.size() > 0;
                 push_local(w, std::exchange(w.lifo, nullptr));
-                notify_one();
+                if (others_waiting) notify_one();
                 break;
             }
             t = std::exchange(w.lifo, nullptr);
