@@ -162,8 +162,15 @@ TEST(scheduler, dropping_join_handles_detaches_and_the_tasks_still_finish) {
             finished.fetch_add(1);
         });
     }
+    // A task counts itself just before it returns, so the last ones may still be completing
+    // when the count reaches 1000: wait for them to leave the runtime too (bounded, so that a
+    // leak fails the expectations below instead of hanging).
     rt.block_on([&]() -> af::task<void> {
-        while (finished.load() < 1000) co_await af::yield_now();
+        auto deadline = std::chrono::steady_clock::now() + 10s;
+        while ((finished.load() < 1000 || rt.metrics().tasks_alive != 0) &&
+               std::chrono::steady_clock::now() < deadline) {
+            co_await af::yield_now();
+        }
     });
     EXPECT_EQ(finished.load(), 1000);
     EXPECT_EQ(rt.metrics().tasks_alive, 0u);
