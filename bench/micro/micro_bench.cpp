@@ -17,13 +17,16 @@
 
 #include <chrono>    // sleep durations
 #include <cstdint>   // std::uint64_t
+#include <cstddef>   // std::byte
 #include <optional>  // received values
+#include <span>      // byte buffers
 #include <utility>   // std::move
 
 #include "af/channel/mpsc.hpp"
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/future/ready.hpp"
+#include "af/net/unix_stream.hpp"
 #include "af/rt/runtime.hpp"
 #include "af/rt/spawn.hpp"
 #include "af/sync/mutex.hpp"
@@ -207,6 +210,53 @@ void mutex_lock_unlock(benchmark::State& state) {
     if (n != iterations(state)) state.SkipWithError("wrong count under the lock");
 }
 BENCHMARK(mutex_lock_unlock);
+
+// --- reactor -----------------------------------------------------------------------------------
+
+// Reads one byte at a time and sends it back, until end of stream; returns the bytes echoed.
+af::task<uint64_t> echo_bytes(af::net::unix_stream s) {
+    uint64_t n = 0;
+    std::byte b{};
+    for (;;) {
+        std::size_t got = co_await s.read(std::span<std::byte>(&b, 1));
+        if (got == 0) co_return n;
+        co_await s.write_all(std::span<const std::byte>(&b, 1));
+        ++n;
+    }
+}
+
+af::task<uint64_t> reactor_ping(benchmark::State& state, af::net::unix_stream s) {
+    uint64_t sum = 0;
+    uint64_t i = 0;
+    for (auto _ : state) {
+        std::byte out{static_cast<unsigned char>(i)};
+        co_await s.write_all(std::span<const std::byte>(&out, 1));
+        std::byte in{};
+        std::size_t got = co_await s.read(std::span<std::byte>(&in, 1));
+        if (got == 1) sum += static_cast<uint64_t>(in);
+        ++i;
+    }
+    s.shutdown(af::net::shutdown_how::write);
+    co_return sum;
+}
+
+// One byte there and back between two tasks over a Unix socket pair, on a current_thread
+// runtime with I/O (the epoll backend). Each read finds its socket empty, so each hop is a
+// reactor round trip: register the waker, epoll_wait, wake, read. Per iteration: two hops.
+void reactor_round_trip(benchmark::State& state) {
+    af::rt::runtime rt = af::rt::builder().current_thread().enable_io().build();
+    auto [sums, echoed] = rt.block_on([](benchmark::State& st) -> af::task<std::pair<uint64_t, uint64_t>> {
+        auto [a, b] = af::net::unix_stream::pair();
+        af::join_handle<uint64_t> echo = af::rt::spawn(echo_bytes(std::move(b)));
+        uint64_t sum = co_await reactor_ping(st, std::move(a));
+        uint64_t n = co_await std::move(echo);
+        co_return std::pair<uint64_t, uint64_t>(sum, n);
+    }(state));
+    uint64_t expected = 0;
+    for (uint64_t i = 0; i < iterations(state); ++i) expected += i & 0xff;
+    if (echoed != iterations(state) || sums != expected) state.SkipWithError("wrong bytes echoed");
+}
+BENCHMARK(reactor_round_trip);
 
 // --- timers ------------------------------------------------------------------------------------
 
