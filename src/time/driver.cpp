@@ -154,6 +154,25 @@ void time_driver::reset_timer(timer_entry& e, instant deadline) {
         e.state.store(timer_entry::idle, std::memory_order_relaxed);  // relaxed: the driver is done with it
         return;
     }
+    if (deadline <= now()) {
+        // Due already: fire it here rather than at the driver's next turn, so the sleep is
+        // ready at its next poll ("ready once now() >= deadline").
+        af::waker w = af::waker::noop();  // woken after the lock is released
+        {
+            std::lock_guard lk(m_);
+            if (e.state.load(std::memory_order_relaxed) != timer_entry::registered) {  // relaxed: under m_
+                e.state.store(timer_entry::idle, std::memory_order_relaxed);  // fired meanwhile
+                return;
+            }
+            wheel_.remove(e);
+            e.waker.swap(w);
+            // relaxed: the owner is this thread, and the driver no longer sees the entry.
+            e.state.store(timer_entry::fired, std::memory_order_relaxed);
+            next_tick_.store(wheel_.next_expiration(), std::memory_order_relaxed);  // relaxed: see next_deadline()
+        }
+        std::move(w).wake();
+        return;
+    }
     const std::uint64_t tick = tick_ceil(deadline);
     bool earlier = false;
     void (*fn)(void*) = nullptr;

@@ -43,6 +43,12 @@ af::poll<void> sleep_future::poll(context& cx) {
         entry_.state.store(timer_entry::fired, std::memory_order_relaxed);  // relaxed: not shared
         break;
     default:
+        if (driver_->now() >= deadline_) {
+            // Due, but the driver has not had its turn yet: do not wait for it.
+            driver_->cancel(entry_);
+            entry_.state.store(timer_entry::fired, std::memory_order_relaxed);  // relaxed: unregistered
+            break;
+        }
         if (driver_->update_waker(entry_, cx.waker())) return pending;
         break;  // fired between the load and the lock
     }

@@ -113,6 +113,46 @@ TEST(sleep, reset_moves_the_deadline_of_a_pending_sleep_and_rearms_an_elapsed_on
     EXPECT_TRUE(s.poll(cx).is_ready());
 }
 
+// Issue 11, defect 5: a registered sleep reset to a deadline already passed used to stay
+// pending until the driver's next turn.
+TEST(sleep, reset_to_a_deadline_in_the_past_is_ready_at_once_and_wakes_its_task) {
+    installed_driver t;
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::time::sleep(10s);
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    s.reset(t.drv.now() - 1ms);  // no advance, no driver turn
+    EXPECT_TRUE(s.is_elapsed());
+    EXPECT_EQ(wc.count(), 1u);   // a task waiting on it is woken, as for any other deadline
+    EXPECT_TRUE(s.poll(cx).is_ready());
+    EXPECT_EQ(t.drv.pending(), 0u);
+}
+
+TEST(sleep, reset_to_now_is_ready_at_once) {
+    installed_driver t;
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::time::sleep(10s);
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    s.reset(t.drv.now());
+    EXPECT_TRUE(s.poll(cx).is_ready());
+    EXPECT_EQ(t.drv.pending(), 0u);
+}
+
+// A registered sleep whose deadline the clock has passed is ready when polled, even before
+// the driver has fired it ("ready once now() >= deadline").
+TEST(sleep, a_registered_sleep_polled_after_its_deadline_is_ready_before_the_driver_fires_it) {
+    installed_driver t(false);  // running clock, nobody turns the driver
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto s = af::time::sleep(2ms);
+    EXPECT_TRUE(s.poll(cx).is_pending());
+    std::this_thread::sleep_for(5ms);
+    EXPECT_TRUE(s.poll(cx).is_ready());
+    EXPECT_TRUE(s.is_elapsed());
+    EXPECT_EQ(t.drv.pending(), 0u);
+}
+
 TEST(sleep, an_elapsed_sleep_spends_cooperative_budget) {
     installed_driver t;
     af::test::wake_counter wc;

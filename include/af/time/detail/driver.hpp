@@ -86,6 +86,7 @@ public:
     /// Race-free against a concurrent `fire_due`: afterwards the driver no longer touches `e`.
     void cancel(timer_entry& e) noexcept;
     /// Moves a registered `e` to `deadline`, keeping its waker; a fired or idle `e` becomes idle.
+    /// A registered `e` whose new deadline is already due (`<= now()`) fires at once.
     void reset_timer(timer_entry& e, instant deadline);
 
     /// The instant of tick 0.
