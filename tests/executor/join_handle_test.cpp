@@ -111,7 +111,8 @@ TEST(join_handle, rethrows_the_exception_thrown_by_the_task) {
     auto h = pool.spawn(fail_later("nope"));
     pool.run_until_stalled();
     ASSERT_TRUE(h.is_finished());
-    af::context cx(af::waker::noop());
+    af::waker noop = af::waker::noop();
+    af::context cx(noop);
     try {
         (void)h.poll(cx);
         FAIL() << "expected the task's exception";

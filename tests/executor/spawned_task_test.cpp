@@ -172,7 +172,8 @@ TEST(spawned_task, completion_drops_the_future_before_the_handle_sees_it) {
     EXPECT_TRUE(h.is_finished());
     EXPECT_EQ(drops.count(), 1);
     EXPECT_TRUE(f.s->owned.empty());
-    af::context cx(af::waker::noop());
+    af::waker noop = af::waker::noop();
+    af::context cx(noop);
     EXPECT_EQ(h.poll(cx).value(), 5);
 }
 
@@ -204,7 +205,8 @@ TEST(spawned_task, aborting_an_idle_task_queues_it_and_drops_it_without_polling)
     EXPECT_EQ(m.polls(), 1);
     EXPECT_FALSE(m.future_alive());
     EXPECT_TRUE(h.is_finished());
-    af::context cx(af::waker::noop());
+    af::waker noop = af::waker::noop();
+    af::context cx(noop);
     EXPECT_THROW((void)h.poll(cx), af::cancelled_error);
 }
 

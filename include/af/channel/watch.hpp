@@ -49,6 +49,7 @@ template <class T>
 class [[nodiscard("a borrow is only useful while it is held")]] watch_ref {
 public:
     watch_ref(std::unique_lock<std::mutex> lk, const T& v) noexcept : lk_(std::move(lk)), v_(&v) {}
+    watch_ref(std::unique_lock<std::mutex>, const T&&) = delete;  // would point at a temporary
     const T& operator*() const noexcept { return *v_; }
     const T* operator->() const noexcept { return v_; }
 

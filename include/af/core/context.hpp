@@ -12,7 +12,11 @@ namespace af {
 
 class context {
 public:
+    /// Keeps a pointer to `w`: the waker must outlive the context.
     explicit context(const af::waker& w) noexcept : waker_(&w) {}
+    // `context cx(waker::noop());` would dangle: name the waker first. The comment on the next
+    // line is what compilers print with the error.
+    context(const af::waker&&) = delete;  // keeps a pointer to a waker destroyed at the `;`
     context(const context&) = delete;
     context& operator=(const context&) = delete;
 
