@@ -20,6 +20,7 @@
 //     worker only when no worker is searching (a searcher will find it).
 // Idle accounting is one atomic word (unparked workers << 16 | searching workers) plus a
 // sleeper list under a mutex; the ordering argument is in `idle` below.
+#include <cassert>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -123,8 +124,9 @@ public:
 
     /// A sleeper to wake for new work, already counted as unparked and searching; or -1.
     std::ptrdiff_t worker_to_notify() {
-        std::atomic_thread_fence(std::memory_order_seq_cst);
-        if (!should_notify(state_.load(std::memory_order_seq_cst))) return -1;
+        // An RMW, not a fence and a load: it meets the parker's RMW in the modification order
+        // of state_ (issue 11, defect 3; the argument is in src/rt/idle.hpp).
+        if (!should_notify(state_.fetch_add(0, std::memory_order_seq_cst))) return -1;
         std::lock_guard lk(m_);
         if (!should_notify(state_.load(std::memory_order_seq_cst)) || sleepers_.empty()) return -1;
         state_.fetch_add((1u << 16) + 1u, std::memory_order_seq_cst);
@@ -376,7 +378,12 @@ private:
             // Relaxed: metrics.
             w.steals.fetch_add(1, std::memory_order_relaxed);
             w.stolen.fetch_add(got, std::memory_order_relaxed);
-            for (std::uint32_t k = 1; k < got; ++k) w.queue.push_back(batch[k]);  // ours is empty
+            // Cannot overflow: we steal only after next_task found our queue empty, only this
+            // thread pushes to it, and got - 1 < capacity / 2. push_local rather than a bare
+            // push_back anyway (issue 11, defect 4): were that order to change, the excess
+            // would go to the injection queue instead of being lost.
+            assert(w.queue.size() == 0 && "af: a worker steals only with an empty local queue");
+            for (std::uint32_t k = 1; k < got; ++k) push_local(w, batch[k]);
             return batch[0];
         }
         return take_from_inject(w);
