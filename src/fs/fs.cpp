@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <stdexcept>
 #include <system_error>
 
 #include "af/fs.hpp"
@@ -25,6 +26,16 @@ namespace {
 
 [[noreturn]] void fail(int err, const char* op, const std::string& path) {
     throw std::system_error(err, std::generic_category(), std::string(op) + " " + path);
+}
+
+// The path as the C string the system calls read. A NUL byte would silently cut it short
+// ("report.txt\0../x" opens "report.txt"), so it is refused instead.
+std::string c_path(const std::filesystem::path& p) {
+    std::string s = p.string();
+    if (s.find('\0') != std::string::npos) {
+        throw std::invalid_argument("af::fs: path contains a NUL byte: '" + std::string(s.c_str()) + "\\0...'");
+    }
+    return s;
 }
 
 file_metadata from_stat(const struct stat& st) {
@@ -115,36 +126,37 @@ file_inner::~file_inner() {
 // Free functions
 
 af::task<std::vector<std::byte>> read(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] { return read_all<std::vector<std::byte>>(p); });
+    auto job = af::rt::spawn_blocking([p = c_path(path)] { return read_all<std::vector<std::byte>>(p); });
     co_return co_await std::move(job);
 }
 
 af::task<std::string> read_to_string(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] { return read_all<std::string>(p); });
+    auto job = af::rt::spawn_blocking([p = c_path(path)] { return read_all<std::string>(p); });
     co_return co_await std::move(job);
 }
 
 af::task<void> write(std::filesystem::path path, std::span<const std::byte> data) {
     std::vector<std::byte> copy(data.begin(), data.end());
-    auto job = af::rt::spawn_blocking([p = path.string(), d = std::move(copy)] { write_file(p, d); });
+    auto job = af::rt::spawn_blocking([p = c_path(path), d = std::move(copy)] { write_file(p, d); });
     co_await std::move(job);
 }
 
 af::task<void> write(std::filesystem::path path, std::string_view text) {
     auto bytes = std::as_bytes(std::span(text.data(), text.size()));
     std::vector<std::byte> copy(bytes.begin(), bytes.end());
-    auto job = af::rt::spawn_blocking([p = path.string(), d = std::move(copy)] { write_file(p, d); });
+    auto job = af::rt::spawn_blocking([p = c_path(path), d = std::move(copy)] { write_file(p, d); });
     co_await std::move(job);
 }
 
 af::task<void> create_dir(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] {
+    auto job = af::rt::spawn_blocking([p = c_path(path)] {
         if (::mkdir(p.c_str(), 0777) != 0) fail(errno, "create_dir", p);
     });
     co_await std::move(job);
 }
 
 af::task<void> create_dir_all(std::filesystem::path path) {
+    (void)c_path(path);  // std::filesystem passes C strings too
     auto job = af::rt::spawn_blocking([p = std::move(path)] {
         std::error_code ec;
         std::filesystem::create_directories(p, ec);
@@ -154,20 +166,21 @@ af::task<void> create_dir_all(std::filesystem::path path) {
 }
 
 af::task<void> remove_file(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] {
+    auto job = af::rt::spawn_blocking([p = c_path(path)] {
         if (::unlink(p.c_str()) != 0) fail(errno, "remove_file", p);
     });
     co_await std::move(job);
 }
 
 af::task<void> remove_dir(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] {
+    auto job = af::rt::spawn_blocking([p = c_path(path)] {
         if (::rmdir(p.c_str()) != 0) fail(errno, "remove_dir", p);
     });
     co_await std::move(job);
 }
 
 af::task<void> remove_dir_all(std::filesystem::path path) {
+    (void)c_path(path);  // std::filesystem passes C strings too
     auto job = af::rt::spawn_blocking([p = std::move(path)] {
         std::error_code ec;
         std::filesystem::remove_all(p, ec);
@@ -177,7 +190,7 @@ af::task<void> remove_dir_all(std::filesystem::path path) {
 }
 
 af::task<void> rename(std::filesystem::path from, std::filesystem::path to) {
-    auto job = af::rt::spawn_blocking([f = from.string(), t = to.string()] {
+    auto job = af::rt::spawn_blocking([f = c_path(from), t = c_path(to)] {
         if (::rename(f.c_str(), t.c_str()) != 0) fail(errno, "rename", f + " -> " + t);
     });
     co_await std::move(job);
@@ -185,7 +198,7 @@ af::task<void> rename(std::filesystem::path from, std::filesystem::path to) {
 
 af::task<std::vector<dir_entry>> read_dir(std::filesystem::path path) {
     auto job = af::rt::spawn_blocking([dir = std::move(path)] {
-        std::string d = dir.string();
+        std::string d = c_path(dir);
         DIR* h = ::opendir(d.c_str());
         if (h == nullptr) fail(errno, "read_dir", d);
         std::vector<dir_entry> out;
@@ -223,17 +236,17 @@ af::task<std::vector<dir_entry>> read_dir(std::filesystem::path path) {
 }
 
 af::task<file_metadata> metadata(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] { return stat_path(p, true); });
+    auto job = af::rt::spawn_blocking([p = c_path(path)] { return stat_path(p, true); });
     co_return co_await std::move(job);
 }
 
 af::task<file_metadata> symlink_metadata(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] { return stat_path(p, false); });
+    auto job = af::rt::spawn_blocking([p = c_path(path)] { return stat_path(p, false); });
     co_return co_await std::move(job);
 }
 
 af::task<bool> exists(std::filesystem::path path) {
-    auto job = af::rt::spawn_blocking([p = path.string()] {
+    auto job = af::rt::spawn_blocking([p = c_path(path)] {
         struct stat st {};
         if (::stat(p.c_str(), &st) == 0) return true;
         if (errno == ENOENT || errno == ENOTDIR) return false;
@@ -262,7 +275,7 @@ af::task<file> open_options::open(std::filesystem::path path) const {
 }
 
 af::task<file> file::open_flags(int flags, std::uint32_t mode, std::filesystem::path path) {
-    std::string p = path.string();
+    std::string p = c_path(path);
     if (flags == -1) fail(EINVAL, "open", p);
     // The descriptor is owned by a shared_ptr inside the job's result, so a future dropped
     // while open(2) runs closes the descriptor instead of leaking it.

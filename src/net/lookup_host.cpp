@@ -35,6 +35,10 @@ split_name split(const std::string& text) {
 }
 
 std::vector<socket_addr> resolve(const std::string& text) {
+    // getaddrinfo reads C strings: a NUL would silently cut the name short.
+    if (text.find('\0') != std::string::npos) {
+        throw std::invalid_argument("lookup_host: the name contains a NUL byte");
+    }
     split_name n = split(text);
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;

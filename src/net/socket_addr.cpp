@@ -13,8 +13,24 @@
 namespace af::net {
 namespace {
 
+// Shows a NUL as \0 so the message is not cut short where the address was.
+std::string printable(std::string_view text) {
+    std::string out;
+    for (char c : text) {
+        if (c == '\0') out += "\\0";
+        else out += c;
+    }
+    return out;
+}
+
 [[noreturn]] void bad(std::string_view text, const char* why) {
-    throw std::invalid_argument("invalid socket address '" + std::string(text) + "': " + why);
+    throw std::invalid_argument("invalid socket address '" + printable(text) + "': " + why);
+}
+
+// inet_pton reads a C string: "127.0.0.1\0evil" would parse as 127.0.0.1. Addresses are checked
+// against allow-lists, so a NUL byte anywhere is an error, not a terminator.
+void reject_nul(std::string_view text) {
+    if (text.find('\0') != std::string_view::npos) bad(text, "contains a NUL byte");
 }
 
 std::uint16_t parse_port(std::string_view all, std::string_view p) {
@@ -66,6 +82,7 @@ socket_addr::socket_addr() noexcept {
 }
 
 socket_addr socket_addr::parse(std::string_view text) {
+    reject_nul(text);
     socket_addr a;
     if (!text.empty() && text.front() == '[') {
         auto close = text.find(']');
@@ -89,6 +106,9 @@ socket_addr socket_addr::parse(std::string_view text) {
 
 socket_addr socket_addr::from_ip(std::string_view ip, std::uint16_t port) {
     socket_addr a;
+    if (ip.find('\0') != std::string_view::npos) {
+        throw std::invalid_argument("invalid IP address '" + printable(ip) + "': contains a NUL byte");
+    }
     if (!parse_ip(ip, a, port)) {
         throw std::invalid_argument("invalid IP address '" + std::string(ip) + "'");
     }

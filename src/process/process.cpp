@@ -143,7 +143,24 @@ af::poll<std::size_t> pipe_end::write_some(context& cx, std::span<const std::byt
 // ---------------------------------------------------------------------------------------------
 // command
 
+namespace {
+// posix_spawn reads C strings: a NUL byte would silently cut an argument short, so a program,
+// argument, variable or directory holding one is refused before anything runs.
+void reject_nul(std::string_view what, std::string_view s) {
+    if (s.find('\0') != std::string_view::npos) {
+        throw std::invalid_argument("af::process::command::spawn: " + std::string(what) + " contains a NUL byte");
+    }
+}
+}  // namespace
+
 child command::spawn() const {
+    reject_nul("the program name", program_);
+    for (const std::string& a : args_) reject_nul("an argument", a);
+    for (const auto& [k, v] : env_) {
+        reject_nul("an environment variable name", k);
+        if (v) reject_nul("an environment variable value", *v);
+    }
+    if (dir_) reject_nul("the working directory", dir_->native());
     reap_orphans();
     stdio in = stdin_.value_or(stdio::inherit), out = stdout_.value_or(stdio::inherit),
           err = stderr_.value_or(stdio::inherit);

@@ -68,6 +68,20 @@ TEST_P(fs_rt, write_then_read_round_trips_bytes_and_text) {
     EXPECT_EQ(got, "hello\nworld\n");
 }
 
+// A NUL byte would cut the path short at the system call ("a.txt\0.png" would write a.txt).
+TEST_P(fs_rt, a_path_with_a_nul_byte_is_refused_and_nothing_is_touched) {
+    using namespace std::string_literals;
+    const std::filesystem::path bad = (dir_.path / "a.txt").string() + "\0.png"s;
+    rt_->block_on([bad]() -> af::task<void> {
+        EXPECT_THROW(co_await af::fs::write(bad, "x"), std::invalid_argument);
+        EXPECT_THROW(co_await af::fs::read(bad), std::invalid_argument);
+        EXPECT_THROW(co_await af::fs::create_dir_all(bad), std::invalid_argument);
+        EXPECT_THROW(co_await af::fs::metadata(bad), std::invalid_argument);
+        EXPECT_THROW(co_await af::fs::file::create(bad), std::invalid_argument);
+    });
+    EXPECT_FALSE(std::filesystem::exists(dir_.path / "a.txt"));
+}
+
 TEST_P(fs_rt, a_file_streams_through_the_io_helpers_and_seeks) {
     auto p = dir_.path / "b.bin";
     std::string big(300000, 'x');

@@ -3,6 +3,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -34,6 +36,19 @@ TEST(lines_codec, a_line_of_exactly_the_maximum_is_accepted_one_more_byte_is_not
     af::io::lines_codec c2(4);
     EXPECT_EQ(c2.decode(bytes("abcd\r"), used), std::nullopt);  // the "\n" may still come
     EXPECT_THROW((void)c2.decode(bytes("abcd\rx"), used), af::io::frame_error);
+}
+
+// Issue 11, defect 9: `max_ + 1` wrapped to 0, so lines_codec(SIZE_MAX) refused every partial line.
+TEST(lines_codec, a_maximum_of_size_max_means_no_limit) {
+    af::io::lines_codec c(SIZE_MAX);
+    std::string part = "a partial line";
+    std::size_t used = 0;
+    EXPECT_FALSE(c.decode(std::as_bytes(std::span(part)), used).has_value());
+    std::string whole = part + " ends\r\n";
+    auto line = c.decode(std::as_bytes(std::span(whole)), used);
+    ASSERT_TRUE(line.has_value());
+    EXPECT_EQ(*line, "a partial line ends");
+    EXPECT_EQ(used, whole.size());
 }
 
 TEST(lines_codec, encode_appends_a_newline) {

@@ -51,6 +51,25 @@ TEST(socket_addr, bad_input_throws_invalid_argument_naming_the_input) {
     }
 }
 
+// Issue 11, defect 9: inet_pton reads a C string, so "127.0.0.1\0evil:80" used to parse as
+// 127.0.0.1:80. Addresses are checked against allow-lists: a NUL anywhere is an error.
+TEST(socket_addr, an_embedded_nul_is_rejected_with_a_message_that_shows_it) {
+    using namespace std::string_literals;
+    for (const std::string& s : {"127.0.0.1\0evil:80"s, "127.0.0.1:80\0"s, "[::1\0]:80"s, "\0"s, "1.2.3.4:8\0"s}) {
+        try {
+            (void)socket_addr::parse(s);
+            ADD_FAILURE() << "accepted an address with a NUL byte";
+        } catch (const std::invalid_argument& e) {
+            EXPECT_NE(std::string(e.what()).find("\\0"), std::string::npos) << e.what();
+            EXPECT_NE(std::string(e.what()).find("NUL"), std::string::npos) << e.what();
+        }
+    }
+    EXPECT_THROW((void)socket_addr::from_ip("127.0.0.1\0evil"s, 80), std::invalid_argument);
+    af::rt::runtime rt = af::rt::builder().current_thread().enable_all().build();
+    EXPECT_THROW(rt.block_on(af::net::lookup_host("127.0.0.1\0evil:80"s)), std::invalid_argument);
+    EXPECT_THROW(rt.block_on(af::net::lookup_host("localhost\0.evil:80"s)), std::invalid_argument);
+}
+
 TEST(socket_addr, orders_ipv4_before_ipv6_then_by_address_then_port) {
     std::set<socket_addr> s{socket_addr::parse("[::1]:1"), socket_addr::parse("10.0.0.1:2"),
                             socket_addr::parse("10.0.0.1:1"), socket_addr::parse("9.0.0.1:80")};

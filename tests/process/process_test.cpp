@@ -93,6 +93,15 @@ TEST_P(process_rt, exit_codes_env_and_directory_reach_the_child) {
     EXPECT_EQ(text_of(o.stderr_bytes), "value /tmp\n");
 }
 
+TEST_P(process_rt, a_nul_byte_in_an_argument_or_variable_is_refused_before_spawning) {
+    using namespace std::string_literals;
+    rt_->block_on([]() -> af::task<void> {
+        EXPECT_THROW(co_await af::process::command("/bin/echo").arg("a\0b"s).output(), std::invalid_argument);
+        EXPECT_THROW(co_await af::process::command("/bin/echo\0x"s).output(), std::invalid_argument);
+        EXPECT_THROW(co_await af::process::command("/bin/echo").env("A"s, "1\0"s).output(), std::invalid_argument);
+    });
+}
+
 TEST_P(process_rt, kill_ends_a_child_with_sigkill) {
     af::process::exit_status st = rt_->block_on([]() -> af::task<af::process::exit_status> {
         af::process::child c = af::process::command("sleep").arg("30").spawn();

@@ -40,7 +40,9 @@ public:
         auto from = in.begin() + static_cast<std::ptrdiff_t>(std::min(scanned_, in.size()));
         auto nl = std::find(from, in.end(), std::byte{'\n'});
         if (nl == in.end()) {
-            if (in.size() > max_ + 1) too_long(in.size());  // + 1: a "\r" may still precede the "\n"
+            // One byte of slack: a "\r" may still precede the "\n". Written without `max_ + 1`,
+            // which would wrap to 0 for a maximum of SIZE_MAX and refuse every partial line.
+            if (!in.empty() && in.size() - 1 > max_) too_long(in.size());
             scanned_ = in.size();
             return std::nullopt;
         }
