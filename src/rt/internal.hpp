@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "af/detail/sync.hpp"
 #include "af/executor/detail/spawned_task.hpp"
 #include "af/rt/detail/context.hpp"
 #include "af/rt/detail/reactor.hpp"
@@ -26,6 +27,7 @@
 
 namespace af::rt::detail {
 
+namespace sync = af::detail::sync;
 using af::detail::task_header;
 
 struct config {
@@ -190,7 +192,7 @@ public:
 private:
     std::mutex m_;
     std::deque<task_header*> q_;
-    std::atomic<std::size_t> size_{0};
+    sync::atomic<std::size_t> size_{0};
     bool closed_ = false;
 };
 

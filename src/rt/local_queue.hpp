@@ -13,13 +13,15 @@
 // Compared with a Chase-Lev deque (the owner pops LIFO at the tail), the owner pops FIFO here:
 // the task that waited longest runs first, which keeps latency fair; the LIFO slot in front of
 // the queue gives message-passing tasks the cache locality Chase-Lev would give.
-#include <atomic>
 #include <cstddef>
 #include <cstdint>
 
+#include "af/detail/sync.hpp"
 #include "af/executor/detail/spawned_task.hpp"
 
 namespace af::rt::detail {
+
+namespace sync = af::detail::sync;
 
 class local_queue {
 public:
@@ -94,9 +96,9 @@ public:
     }
 
 private:
-    alignas(64) std::atomic<std::uint32_t> head_{0};
-    alignas(64) std::atomic<std::uint32_t> tail_{0};
-    std::atomic<af::detail::task_header*> slots_[capacity]{};
+    alignas(64) sync::atomic<std::uint32_t> head_{0};
+    alignas(64) sync::atomic<std::uint32_t> tail_{0};
+    sync::atomic<af::detail::task_header*> slots_[capacity]{};
 };
 
 }  // namespace af::rt::detail

@@ -19,7 +19,9 @@
 //   - New work from outside, or from a worker whose queue has stealable work, wakes one parked
 //     worker only when no worker is searching (a searcher will find it).
 // Idle accounting is one atomic word (unparked workers << 16 | searching workers) plus a
-// sleeper list under a mutex; the ordering argument is in `idle` below.
+// sleeper list under a mutex, in src/rt/idle.hpp with the worker parker and the ordering
+// argument of the handshake between a notifier and a parking worker (issue 11). Atomics and
+// locks go through af::detail::sync so that tests/model can check that code alone.
 #include <cassert>
 #include <cstdio>
 #include <cstdlib>
@@ -27,6 +29,7 @@
 #include <mutex>
 
 #include "af/core/coop.hpp"
+#include "idle.hpp"
 #include "internal.hpp"
 #include "local_queue.hpp"
 
@@ -36,131 +39,6 @@ namespace {
 class mt_core;
 struct worker;
 thread_local worker* current_worker = nullptr;
-
-// Parking a worker: on the shared driver when nobody else sleeps on it, otherwise on its own
-// condition variable. `state_` tells unpark() where to knock.
-class worker_parker {
-public:
-    void park(std::mutex& driver_lock, driver& drv, bool may_auto_advance) {
-        {
-            std::lock_guard lk(m_);
-            if (state_ == notified) {
-                state_ = empty;
-                return;
-            }
-        }
-        if (driver_lock.try_lock()) {
-            {
-                std::lock_guard lk(m_);
-                if (state_ == notified) {
-                    state_ = empty;
-                    driver_lock.unlock();
-                    return;
-                }
-                state_ = parked_driver;
-            }
-            drv.park(may_auto_advance);
-            driver_lock.unlock();
-            std::lock_guard lk(m_);
-            state_ = empty;  // woken by unpark, a timer or a spurious wake: the caller re-checks
-            return;
-        }
-        std::unique_lock lk(m_);
-        // Re-check under this lock: an unpark since the check above must not be overwritten.
-        if (state_ != notified) {
-            state_ = parked_cv;
-            cv_.wait(lk, [&] { return state_ == notified; });
-        }
-        state_ = empty;
-    }
-
-    void unpark(driver& drv) noexcept {
-        std::unique_lock lk(m_);
-        int prev = state_;
-        state_ = notified;
-        lk.unlock();
-        if (prev == parked_driver) {
-            drv.unpark();
-        } else if (prev == parked_cv) {
-            cv_.notify_one();
-        }
-    }
-
-private:
-    enum : int { empty, parked_cv, parked_driver, notified };
-    std::mutex m_;
-    std::condition_variable cv_;
-    int state_ = empty;
-};
-
-// Idle accounting. Ordering: a thread that adds work (push, then `notify_one`) and a worker
-// that parks (`to_parked`, then a last look at the queues if it was the last searcher) both
-// use sequentially consistent operations on `state_`, so either the notifier sees the parked
-// worker (and wakes someone) or the worker's last look sees the work. A worker always tries to
-// search before it parks, so when nobody searches, some parking worker is the last searcher.
-class idle {
-public:
-    explicit idle(std::size_t n) : n_(static_cast<std::uint32_t>(n)), state_(static_cast<std::uint32_t>(n) << 16) {
-        sleepers_.reserve(n);
-    }
-
-    bool to_searching() noexcept {
-        std::uint32_t s = state_.load(std::memory_order_seq_cst);
-        if (2 * searching(s) >= n_) return false;
-        state_.fetch_add(1, std::memory_order_seq_cst);
-        return true;
-    }
-    /// True when the caller was the last searcher.
-    bool from_searching() noexcept { return searching(state_.fetch_sub(1, std::memory_order_seq_cst)) == 1; }
-
-    /// True when the caller was the last searcher (it must then look for work once more).
-    bool to_parked(std::size_t id, bool was_searching) {
-        std::lock_guard lk(m_);
-        std::uint32_t dec = (1u << 16) + (was_searching ? 1u : 0u);
-        std::uint32_t prev = state_.fetch_sub(dec, std::memory_order_seq_cst);
-        sleepers_.push_back(id);
-        return was_searching && searching(prev) == 1;
-    }
-
-    /// A sleeper to wake for new work, already counted as unparked and searching; or -1.
-    std::ptrdiff_t worker_to_notify() {
-        // An RMW, not a fence and a load: it meets the parker's RMW in the modification order
-        // of state_ (issue 11, defect 3; the argument is in src/rt/idle.hpp).
-        if (!should_notify(state_.fetch_add(0, std::memory_order_seq_cst))) return -1;
-        std::lock_guard lk(m_);
-        if (!should_notify(state_.load(std::memory_order_seq_cst)) || sleepers_.empty()) return -1;
-        state_.fetch_add((1u << 16) + 1u, std::memory_order_seq_cst);
-        std::size_t id = sleepers_.back();
-        sleepers_.pop_back();
-        return static_cast<std::ptrdiff_t>(id);
-    }
-
-    /// After a park returned: true if the worker was woken through worker_to_notify (it is
-    /// then a searcher); otherwise it takes itself off the sleeper list as a non-searcher.
-    bool from_parked(std::size_t id) {
-        std::lock_guard lk(m_);
-        for (std::size_t i = 0; i < sleepers_.size(); ++i) {
-            if (sleepers_[i] == id) {
-                sleepers_[i] = sleepers_.back();
-                sleepers_.pop_back();
-                state_.fetch_add(1u << 16, std::memory_order_seq_cst);
-                return false;
-            }
-        }
-        return true;
-    }
-
-    std::uint32_t unparked() const noexcept { return state_.load(std::memory_order_seq_cst) >> 16; }
-
-private:
-    static std::uint32_t searching(std::uint32_t s) noexcept { return s & 0xffffu; }
-    bool should_notify(std::uint32_t s) const noexcept { return searching(s) == 0 && (s >> 16) < n_; }
-
-    std::uint32_t n_;
-    std::atomic<std::uint32_t> state_;
-    std::mutex m_;
-    std::vector<std::size_t> sleepers_;
-};
 
 struct worker {
     mt_core* core = nullptr;
@@ -175,12 +53,12 @@ struct worker {
     worker_parker parker;
     std::thread thread;
     // Metrics: written by this worker only, read relaxed by snapshots.
-    std::atomic<std::uint64_t> polls{0};
-    std::atomic<std::uint64_t> steals{0};
-    std::atomic<std::uint64_t> stolen{0};
-    std::atomic<std::uint64_t> parks{0};
-    std::atomic<std::uint64_t> budget_yields{0};
-    std::atomic<std::uint64_t> spawned{0};
+    sync::atomic<std::uint64_t> polls{0};
+    sync::atomic<std::uint64_t> steals{0};
+    sync::atomic<std::uint64_t> stolen{0};
+    sync::atomic<std::uint64_t> parks{0};
+    sync::atomic<std::uint64_t> budget_yields{0};
+    sync::atomic<std::uint64_t> spawned{0};
 };
 
 class mt_core final : public af::detail::scheduler {
@@ -379,9 +257,9 @@ private:
             w.steals.fetch_add(1, std::memory_order_relaxed);
             w.stolen.fetch_add(got, std::memory_order_relaxed);
             // Cannot overflow: we steal only after next_task found our queue empty, only this
-            // thread pushes to it, and got - 1 < capacity / 2. push_local rather than a bare
-            // push_back anyway (issue 11, defect 4): were that order to change, the excess
-            // would go to the injection queue instead of being lost.
+            // thread pushes to it (stealers only take), and got - 1 < capacity / 2. push_local
+            // rather than a bare push_back anyway (issue 11, defect 4): were that order to
+            // change, the excess would go to the injection queue instead of being lost.
             assert(w.queue.size() == 0 && "af: a worker steals only with an empty local queue");
             for (std::uint32_t k = 1; k < got; ++k) push_local(w, batch[k]);
             return batch[0];
@@ -461,13 +339,13 @@ private:
     config cfg_;
     runtime_context ctx_;
     driver driver_;
-    std::mutex driver_lock_;  // held by the worker that parks on the driver
+    sync::mutex driver_lock_;  // held by the worker that parks on the driver
     idle idle_;
     inject_queue inject_;
     owned_tasks owned_;
     std::vector<std::unique_ptr<worker>> workers_;
-    std::atomic<bool> closed_{false};
-    std::atomic<std::uint64_t> remote_spawned_{0};
+    sync::atomic<bool> closed_{false};
+    sync::atomic<std::uint64_t> remote_spawned_{0};
 };
 
 // The multi_thread runtime: the workers, plus block_on on the caller's thread.

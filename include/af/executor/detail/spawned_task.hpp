@@ -77,7 +77,6 @@
 //     the worker acquires from, like a wake.
 // Reference count: increments relaxed (a new reference is made from an existing one);
 // decrements acq_rel (the last one must see every other holder's writes before freeing).
-#include <atomic>     // state word, reference count
 #include <cstddef>    // std::size_t, std::byte
 #include <cstdint>    // std::uint32_t
 #include <exception>  // std::exception_ptr
@@ -89,6 +88,7 @@
 #include "af/core/detail/frame_allocator.hpp"
 #include "af/core/detail/trace.hpp"
 #include "af/core/future.hpp"
+#include "af/detail/sync.hpp"  // state word, reference counts (model-checked: tests/model)
 
 namespace af::detail {
 
@@ -132,7 +132,7 @@ protected:
     virtual ~scheduler() = default;
 
 private:
-    std::atomic<std::size_t> refs_{1};
+    sync::atomic<std::size_t> refs_{1};
 };
 
 /// The type-erased operations of `spawned_task<F>`.
@@ -253,8 +253,8 @@ private:
     void finish(bool cancel) noexcept;
     void notify_handle(unsigned prev, bool cancel) noexcept;
 
-    std::atomic<unsigned> state_{scheduled};  // stage bits start as `future` (0)
-    std::atomic<std::uint32_t> refs_{3};
+    sync::atomic<unsigned> state_{scheduled};  // stage bits start as `future` (0)
+    sync::atomic<std::uint32_t> refs_{3};
     const task_vtable* vtable_;
     scheduler* scheduler_;
     atomic_waker join_waker_;
