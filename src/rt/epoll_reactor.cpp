@@ -33,6 +33,7 @@
 
 #include "af/core/coop.hpp"
 #include "af/core/waker.hpp"
+#include "af/detail/sync.hpp"  // the waker slots' state bytes
 #include "af/rt/detail/reactor.hpp"
 
 namespace af::rt::detail {
@@ -51,7 +52,7 @@ constexpr std::uint8_t slot_waiting = 0;
 constexpr std::uint8_t slot_registering = 1;
 constexpr std::uint8_t slot_waking = 2;
 
-void register_in(std::atomic<std::uint8_t>& state, waker& slot, const waker& w) {
+void register_in(af::detail::sync::atomic<std::uint8_t>& state, waker& slot, const waker& w) {
     std::uint8_t expected = slot_waiting;
     // Acquire: see the slot as the last waker-taker left it.
     if (state.compare_exchange_strong(expected, slot_registering, std::memory_order_acquire)) {
@@ -61,8 +62,10 @@ void register_in(std::atomic<std::uint8_t>& state, waker& slot, const waker& w) 
         if (!state.compare_exchange_strong(expected, slot_waiting, std::memory_order_acq_rel)) {
             // A wake arrived while we registered (state is registering|waking): wake now.
             waker w2 = std::move(slot);
-            // Release: the emptied slot is seen by the next registration's acquire.
-            state.store(slot_waiting, std::memory_order_release);
+            // AcqRel swap, not a store: it acquires a second wake's fetch_or that landed after
+            // the failed CAS, whose waker woke nobody, and releases the emptied slot to the next
+            // registration. The argument is next to the same swap in af/core/atomic_waker.hpp.
+            state.exchange(slot_waiting, std::memory_order_acq_rel);
             std::move(w2).wake();
         }
         return;
@@ -72,7 +75,7 @@ void register_in(std::atomic<std::uint8_t>& state, waker& slot, const waker& w) 
     if (expected == slot_waking) w.wake_by_ref();
 }
 
-void wake_in(std::atomic<std::uint8_t>& state, waker& slot) {
+void wake_in(af::detail::sync::atomic<std::uint8_t>& state, waker& slot) {
     // AcqRel: acquire the slot written by register_in.
     if (state.fetch_or(slot_waking, std::memory_order_acq_rel) == slot_waiting) {
         waker w = std::move(slot);
@@ -186,8 +189,8 @@ public:
 
 private:
     // The first four members fill io_source's tail padding (see the size note at the top).
-    std::atomic<std::uint8_t> read_state_{slot_waiting};
-    std::atomic<std::uint8_t> write_state_{slot_waiting};
+    af::detail::sync::atomic<std::uint8_t> read_state_{slot_waiting};
+    af::detail::sync::atomic<std::uint8_t> write_state_{slot_waiting};
     const bool stream_;             // a pipe or a SOCK_STREAM socket
     bool connect_started_ = false;  // the writer's only
     std::atomic<std::uint64_t> readiness_{readable | writable};
@@ -197,7 +200,7 @@ private:
 
     template <class Syscall>
     // `drained_below`: when not 0, a result shorter than it means the descriptor is drained.
-    af::poll<long> op(context& cx, std::uint64_t bit, std::atomic<std::uint8_t>& ws, waker& w, Syscall call,
+    af::poll<long> op(context& cx, std::uint64_t bit, af::detail::sync::atomic<std::uint8_t>& ws, waker& w, Syscall call,
                       std::size_t drained_below = 0) {
         if (!coop::poll_proceed(cx)) return af::pending;
         for (;;) {

@@ -10,10 +10,10 @@
 ///
 /// Thread safety: `register_waker` from one thread at a time (the waiting task); `wake` and
 /// `take` from any number of threads. Lock-free.
-#include <atomic>    // the state machine
 #include <optional>  // take()
 
 #include "af/core/waker.hpp"
+#include "af/detail/sync.hpp"  // the state word (model-checked: tests/model/atomic_waker_model.cpp)
 
 namespace af {
 
@@ -34,7 +34,20 @@ public:
             if (!state_.compare_exchange_strong(expected, waiting, std::memory_order_acq_rel)) {
                 // A wake arrived while we registered (state is registering|waking): wake now.
                 waker w2 = std::move(slot_);  // leaves the no-op waker behind
-                state_.store(waiting, std::memory_order_release);
+                // An AcqRel swap, not a release store (futures-rs does the same). The failed CAS
+                // acquired the first wake's fetch_or, but a second wake() may have run its
+                // fetch_or(waking) after that CAS: it changes no bit, yet its release is what
+                // orders that waker's condition (say, a queued value) before its wake. That
+                // waker saw `registering` and wakes nobody, so our wake below must carry its
+                // writes to the task's re-poll. A store reads nothing and ends the fetch_ors'
+                // release sequence; the swap reads the newest value, so it acquires every
+                // fetch_or before it, and its release hands the emptied slot to the next
+                // registration. Found by the weak-memory model (issue 11, defect 2).
+#ifdef AF_MODEL_PLANT_DEFECT_2
+                state_.store(waiting, std::memory_order_release);  // the old code, for the model test
+#else
+                state_.exchange(waiting, std::memory_order_acq_rel);
+#endif
                 std::move(w2).wake();
             }
             return;
@@ -68,7 +81,7 @@ private:
     static constexpr unsigned registering = 1;
     static constexpr unsigned waking = 2;
 
-    std::atomic<unsigned> state_{waiting};
+    detail::sync::atomic<unsigned> state_{waiting};
     // Empty is the no-op waker rather than a std::optional: 24 bytes instead of 32, which keeps
     // a spawned task's header (it has one) within its allocation size class.
     waker slot_ = waker::noop();

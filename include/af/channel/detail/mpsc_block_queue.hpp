@@ -26,19 +26,21 @@
 ///
 /// Thread safety: `push` from any number of threads at once; `pop` and `drain` from one thread
 /// at a time; the destructor once every producer is done.
-#include <atomic>    // claims, ready bits, the tail
 #include <cstddef>   // std::size_t
 #include <cstdint>   // ready words
 #include <new>       // placement new, std::launder
 #include <optional>  // pop's result
 #include <utility>   // std::forward, std::move
 
+#include "af/detail/sync.hpp"  // claims, ready bits, the tail (model-checked: tests/model/mpsc_queue_model.cpp)
+
 namespace af::detail {
 
-template <class T>
+/// `BlockCap`: slots per block; the model tests use 2 or 4 to cross block edges in few steps.
+template <class T, std::size_t BlockCap = 32>
 class mpsc_block_queue {
 public:
-    static constexpr std::size_t block_cap = 32;
+    static constexpr std::size_t block_cap = BlockCap;
 
     mpsc_block_queue() : head_(new block(0)) {
         free_head_ = head_;
@@ -127,9 +129,9 @@ private:
     struct block {
         explicit block(std::size_t s) noexcept : start(s) {}
         std::size_t start;                        // index of slots[0]
-        std::atomic<block*> next{nullptr};
-        std::atomic<std::uint64_t> ready{0};      // bit i: slot i written; bit 32+i: skipped
-        std::atomic<bool> released{false};        // the tail has moved past; observed_tail set
+        sync::atomic<block*> next{nullptr};
+        sync::atomic<std::uint64_t> ready{0};      // bit i: slot i written; bit 32+i: skipped
+        sync::atomic<bool> released{false};        // the tail has moved past; observed_tail set
         std::size_t observed_tail = 0;            // written before `released`
         alignas(T) unsigned char slots[block_cap][sizeof(T)];
 
@@ -146,7 +148,7 @@ private:
             block* n = b->next.load(std::memory_order_acquire);
             if (!n) n = grow(b);
             // Acquire: the bits of a finished block; its slots' producers are done walking.
-            if (may_move_tail && b->ready.load(std::memory_order_acquire) == all_ready) {
+            if (may_move_tail && finished(b->ready.load(std::memory_order_acquire))) {
                 block* expected = b;
                 if (tail_block_.compare_exchange_strong(expected, n)) {  // seq_cst: protocol
                     b->observed_tail = tail_index_.load();                // seq_cst: protocol
@@ -161,6 +163,17 @@ private:
             b = n;
         }
         return b;
+    }
+
+    // Every slot of a block is written or skipped. The skip bits are masked off: comparing the
+    // whole word with all_ready kept the tail on a block holding a skipped slot for ever, so
+    // every later push walked from it and no block after it was freed (issue 11, defect 1).
+    static bool finished(std::uint64_t ready) noexcept {
+#ifdef AF_MODEL_PLANT_DEFECT_1
+        return ready == all_ready;  // the old code, for the model test
+#else
+        return (ready & all_ready) == all_ready;
+#endif
     }
 
     block* grow(block* b) noexcept {
@@ -201,9 +214,9 @@ private:
     }
 
     // Producers (one line).
-    alignas(64) std::atomic<std::size_t> tail_index_{0};
-    std::atomic<block*> tail_block_{nullptr};
-    std::atomic<block*> spare_{nullptr};
+    alignas(64) sync::atomic<std::size_t> tail_index_{0};
+    sync::atomic<block*> tail_block_{nullptr};
+    sync::atomic<block*> spare_{nullptr};
     // Consumer only (another line).
     alignas(64) block* head_;
     block* free_head_;

@@ -19,9 +19,8 @@
 /// - A waiting future that is destroyed leaves the line; if a slot was already granted to it,
 ///   it releases that slot, which goes on to the next waiter.
 /// - `close` sets `closed_bit` and empties the line (wakers woken after the mutex).
-#include <atomic>    // the count
 #include <cstddef>   // std::size_t
-#include <mutex>     // the line of waiting senders
+#include <mutex>     // std::lock_guard
 #include <optional>  // wakers
 #include <utility>   // std::move
 #include <vector>    // wakers beyond the inline two
@@ -30,6 +29,7 @@
 #include "af/core/context.hpp"
 #include "af/core/poll.hpp"
 #include "af/core/waker.hpp"
+#include "af/detail/sync.hpp"  // the count and the line's mutex (model-checked: tests/model/mpsc_capacity_model.cpp)
 
 namespace af::detail {
 
@@ -176,8 +176,8 @@ private:
     }
 
     const std::size_t cap_;
-    std::atomic<std::size_t> word_;
-    std::mutex m_;
+    sync::atomic<std::size_t> word_;
+    sync::mutex m_;
     channel_waiter_list waiters_;  // guarded by m_
 };
 

@@ -32,13 +32,13 @@
 /// it and drops it afterwards. A party that sees it is the only one left (refs == 1 on an
 /// acquire load) destroys the block without an RMW: no one else can take a new reference, since
 /// only a live sender makes closed() futures.
-#include <atomic>   // the state word
 #include <cstddef>  // std::size_t
 #include <new>      // placement new, aligned operator new
 #include <optional> // the waker slots
 
 #include "af/core/detail/frame_allocator.hpp"  // recycling_allocate / recycling_deallocate
 #include "af/core/waker.hpp"
+#include "af/detail/sync.hpp"  // the state word (model-checked: tests/model/oneshot_model.cpp)
 
 namespace af::detail {
 
@@ -252,7 +252,7 @@ private:
         return (s & theirs) == 0;
     }
 
-    std::atomic<std::size_t> state_{2 * ref};
+    sync::atomic<std::size_t> state_{2 * ref};
     std::optional<waker> rx_waker_;
     std::optional<waker> tx_waker_;  // a closed() future's
     union {
