@@ -365,10 +365,16 @@ std::string format_trace(const execution& e) {
 
 bool in_execution() noexcept { return g_exec != nullptr; }
 
+void check_alive(const location& l, const char* op, const char* file, int line) {
+    if (l.alive != location::live)
+        fail(std::string("use of a destroyed atomic: ") + op + " at " + file + ":" + std::to_string(line));
+}
+
 int load_slot(location& l, const void* addr, std::memory_order o, const char* op, const char* file, int line) {
     if (!g_exec) return slot_of(l.count - 1);
     sched();
     record(op, addr, file, line);
+    check_alive(l, op, file, line);
     execution& e = *g_exec;
     fiber& t = cur();
     const int me = e.current;
@@ -405,6 +411,7 @@ int store_slot(location& l, const void* addr, std::memory_order o, const char* o
     }
     sched();
     record(op, addr, file, line);
+    check_alive(l, op, file, line);
     return append_store(l, o, nullptr);
 }
 
@@ -412,6 +419,7 @@ int rmw_read(location& l, const void* addr, const char* op, const char* file, in
     if (!g_exec) return slot_of(l.count - 1);
     sched();
     record(op, addr, file, line);
+    check_alive(l, op, file, line);
     return slot_of(l.count - 1);  // an RMW reads the newest store in modification order
 }
 
@@ -476,6 +484,13 @@ void yield() {
     // Eventual visibility: a spinning thread, once it yields, sees every store made so far
     // (otherwise a spin loop could read a stale value for ever and never terminate).
     detail::cur().yield_seq = g_exec->store_seq + 1;
+    detail::sched();
+}
+
+void reschedule() {
+    if (!g_exec) return;
+    detail::record("reschedule", nullptr, "", 0);
+    detail::cur().yielded = true;
     detail::sched();
 }
 

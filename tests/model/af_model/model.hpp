@@ -46,8 +46,14 @@ std::ostream& operator<<(std::ostream& os, const result& r);
 /// mode, every read choice) within the bounds has run or one fails.
 result check(const options& opts, std::function<void()> body);
 
-/// A spin-loop hint: the calling thread runs again only when no other thread can.
+/// A spin-loop hint: the calling thread runs again only when no other thread can, and its later
+/// loads see every store made before the yield (eventual visibility: without it, a spin loop in
+/// weak-memory mode could read a stale value for ever).
 void yield();
+
+/// Lets the other threads run first, like yield(), but changes nothing about what loads may
+/// read: for a task that an executor polls again (a self-wake is not a memory fence).
+void reschedule();
 
 inline constexpr int max_threads = 8;
 inline constexpr int history = 8;  // stores remembered per atomic (older ones are never read)
@@ -75,6 +81,8 @@ struct location {
     std::uint32_t count = 1;               // stores so far, the initial value included
     std::uint32_t seen[max_threads] = {};  // 1 + newest mo index each thread read or wrote
     store_rec recs[history];
+    std::uint32_t alive = live;            // cleared by the destructor: catches use after free
+    static constexpr std::uint32_t live = 0xa70a1c;
 };
 
 bool in_execution() noexcept;
@@ -116,6 +124,7 @@ public:
     constexpr atomic(T v) noexcept : values_{v} {}  // NOLINT: implicit, like std::atomic
     atomic(const atomic&) = delete;
     atomic& operator=(const atomic&) = delete;
+    ~atomic() { loc_.alive = 0; }
 
     T load(std::memory_order o = std::memory_order_seq_cst, AF_MODEL_LOC) const {
         T v = values_[detail::load_slot(loc_, this, o, "load", file_, line_)];

@@ -121,6 +121,16 @@ public:
         return consumed;
     }
 
+    /// For tests, with no push running: the blocks in the list (read, unread and being filled;
+    /// the spare not counted), and the index of the tail block's first slot.
+    std::size_t blocks() const noexcept {
+        std::size_t n = 0;
+        // Relaxed: no producer runs, so every link was published before this call.
+        for (block* b = free_head_; b; b = b->next.load(std::memory_order_relaxed)) ++n;
+        return n;
+    }
+    std::size_t tail_start() const noexcept { return tail_block_.load(std::memory_order_relaxed)->start; }
+
 private:
     static constexpr unsigned skip_shift = 32;
     static constexpr std::uint64_t all_ready = (std::uint64_t(1) << block_cap) - 1;
