@@ -10,10 +10,24 @@
 //
 // Dropped operations: nothing tells the source that a future died; the next poll of the same
 // side simply finds an operation in flight or complete. On the read side that is harmless:
-// completed bytes are handed to whichever read comes next (in order, none lost). On the write
-// side a new write (other buffer, length or bytes) first waits for the old one to finish and
-// discards its result: a write dropped after its first poll may still reach the descriptor,
-// which is the one place where the two backends differ.
+// completed bytes are handed to whichever read comes next (in order, none lost).
+//
+// The write side keeps one promise (issue 11): a byte the kernel accepted is reported exactly
+// once. A poll_write never submits while the side's operation is in the kernel, and the result
+// of a finished write goes to the next poll_write, whatever pointer and length it names: a
+// writer whose buffer grew or moved (framed, send_all feeding more during a flush) or that
+// dropped a write and writes the rest again always starts its next buffer with the unreported
+// bytes, so it is told "n written" for exactly those bytes (compared, not assumed) and goes on
+// after them; bytes it asks less than stay for its next poll, before anything new is
+// submitted. An error is handed to the next write likewise. Only a writer that drops a write
+// and then writes other bytes is not told: its dropped bytes went out regardless (the one place
+// where the backends differ; epoll never has a write in flight). Datagrams: the next
+// poll_send_to of the same bytes and address (from any buffer) gets the first one's result
+// instead of sending it twice; another datagram means the old one was given up.
+// Why not report a write as soon as its bytes are copied into the source's buffer (write-
+// behind)? Sockets' poll_flush is a no-op and shutdown(2) and close are immediate, so the
+// last buffered bytes would race the FIN or be cancelled by close; here a reported byte is
+// in the kernel's socket buffer, which flush, shutdown and close all respect.
 //
 // Freeing: a source counts its operations in the kernel. close() submits IORING_OP_ASYNC_CANCEL
 // for each, and the source is freed by whichever thread handles its last completion (or by
@@ -80,9 +94,9 @@ struct side {
     bool retrying = false;   // a retry POLL_ADD's completion is due
     bool done = false;       // completed; `res` not yet handed out
     int res = 0;
-    std::size_t off = 0;     // read side: bytes of `res` already handed out
+    std::size_t off = 0;     // bytes of `res` already handed out (read data; written bytes)
     std::size_t len = 0;     // bytes submitted
-    const void* caller = nullptr;  // write side: the caller's buffer (identity of the op)
+    const void* caller = nullptr;  // write side: the submitting caller's buffer (for a 0 result)
     std::unique_ptr<char[]> buf;
     std::size_t cap = 0;
     sockaddr_storage addr{};
@@ -145,9 +159,12 @@ public:
         std::size_t n = std::min(len, max_io);
         op_kind k = socket_ ? op_kind::send : op_kind::write;
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
-            if (auto r = same_write(k, buf, n, nullptr, 0)) return r;
-            if (write_.busy()) return std::nullopt;  // an abandoned write: wait for it first
-            write_.reset();
+            // In the kernel (this write's, or one whose future was dropped): its result first.
+            if (write_.busy()) return std::nullopt;
+            if (write_.done) {
+                if (auto r = take_written(k, buf, len)) return r;
+                write_.reset();
+            }
             write_.reserve(n);
             if (n > 0) std::memcpy(write_.buf.get(), buf, n);
             write_.kind = k;
@@ -205,9 +222,11 @@ public:
         std::size_t n = std::min(len, max_io);
         if (to_len > sizeof(sockaddr_storage)) return static_cast<long>(-EINVAL);
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
-            if (auto r = same_write(op_kind::sendmsg, buf, n, to, to_len)) return r;
-            if (write_.busy()) return std::nullopt;
-            write_.reset();
+            if (write_.busy()) return std::nullopt;  // one datagram in the kernel at a time
+            if (write_.done) {
+                if (auto r = take_sent(buf, n, to, to_len)) return r;
+                write_.reset();
+            }
             write_.reserve(n == 0 ? 1 : n);
             if (n > 0) std::memcpy(write_.buf.get(), buf, n);
             std::memcpy(&write_.addr, to, to_len);
@@ -326,14 +345,45 @@ private:
         s.reset();
     }
 
-    // The result of the write side's operation if it is this same write; nullopt to submit or wait.
-    std::optional<long> same_write(op_kind k, const void* buf, std::size_t n, const sockaddr* to, socklen_t to_len) {
-        if (write_.kind != k || write_.caller != buf || write_.len != n) return std::nullopt;
-        if (n > 0 && std::memcmp(write_.buf.get(), buf, n) != 0) return std::nullopt;
-        if (to != nullptr && (write_.addr_len != to_len || std::memcmp(&write_.addr, to, to_len) != 0)) {
+    // A completed stream write (write, send) meets the next poll_write, which may name another
+    // pointer and length than the poll that submitted it (a buffer that grew or moved, or a
+    // write whose future was dropped). Its `res - off` bytes not yet reported are the caller's
+    // next bytes whenever the caller's buffer starts with them: report as many as the caller
+    // asks for (the rest waits for the next poll, still before anything new is submitted).
+    // nullopt: nothing to report (the caller must submit its bytes; the result is dropped).
+    std::optional<long> take_written(op_kind k, const void* buf, std::size_t len) noexcept {
+        if (write_.kind != k) return std::nullopt;
+        long r = write_.res;
+        if (r < 0) {
+            write_.reset();  // an error: given once, to the next write whatever its bytes
+            return r;
+        }
+        if (r == 0) {
+            // Nothing accepted: the writer of these very arguments hears it, anyone else writes.
+            bool same = write_.caller == buf && write_.len == std::min(len, max_io);
+            write_.reset();
+            return same ? std::optional<long>(0) : std::nullopt;
+        }
+        std::size_t avail = static_cast<std::size_t>(r) - write_.off;
+        std::size_t give = std::min(avail, len);
+        if (std::memcmp(write_.buf.get() + write_.off, buf, give) != 0) {
+            // Not the bytes that went out: their writer gave them up (see the top of the file).
             return std::nullopt;
         }
-        if (!write_.done) return std::nullopt;
+        write_.off += give;
+        if (write_.off == static_cast<std::size_t>(r)) write_.reset();
+        return static_cast<long>(give);
+    }
+
+    // A completed datagram (sendmsg) meets the next poll_send_to: its result if that poll sends
+    // the same datagram (bytes and address; the buffer may be another copy), so it is never
+    // sent twice. A different datagram means the old one's future was dropped: its result is
+    // dropped too (datagrams are independent, and so are their errors).
+    std::optional<long> take_sent(const void* buf, std::size_t n, const sockaddr* to, socklen_t to_len) noexcept {
+        if (write_.kind != op_kind::sendmsg) return std::nullopt;
+        bool same = write_.len == n && (n == 0 || std::memcmp(write_.buf.get(), buf, n) == 0) &&
+                    write_.addr_len == to_len && std::memcmp(&write_.addr, to, to_len) == 0;
+        if (!same) return std::nullopt;
         long r = write_.res;
         write_.reset();
         return r;
@@ -648,7 +698,12 @@ void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
     case op_kind::poll_in: io_uring_prep_poll_add(sqe, fd(), POLLIN); break;
     case op_kind::write: io_uring_prep_write(sqe, fd(), s.buf.get(), static_cast<unsigned>(s.len), static_cast<__u64>(-1)); break;
     case op_kind::send: io_uring_prep_send(sqe, fd(), s.buf.get(), s.len, MSG_NOSIGNAL); break;
-    case op_kind::sendmsg: io_uring_prep_sendmsg(sqe, fd(), &s.msg, MSG_NOSIGNAL); break;
+    case op_kind::sendmsg:
+        // MSG_DONTWAIT: EAGAIN comes back to us (retry poll, then a fresh submit from `msg`).
+        // The kernel's own retry after EAGAIN (6.18, AF_UNIX datagrams to a full receiver)
+        // reuses an iterator the first attempt consumed and sends an empty datagram.
+        io_uring_prep_sendmsg(sqe, fd(), &s.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        break;
     case op_kind::connect: io_uring_prep_connect(sqe, fd(), reinterpret_cast<sockaddr*>(&s.addr), s.addr_len); break;
     case op_kind::none: io_uring_prep_nop(sqe); break;
     }

@@ -16,6 +16,16 @@
 //     a read's bytes are handed to the next read of the same source instead of being lost, and
 //     closing the source cancels (IORING_OP_ASYNC_CANCEL) and frees it only once the kernel's
 //     completion arrived.
+// Writes, on both backends: a byte the kernel accepted is reported to the caller exactly once.
+// poll_write returns only counts of bytes that are in the kernel (so a no-op flush and an
+// immediate shutdown(2) after it lose nothing), and never starts a write while another is in
+// the kernel. On io_uring a write may finish after its future was dropped, or while the caller
+// polls with another pointer or length (a buffer that grew or moved): its bytes are reported
+// by the next poll_write whose buffer starts with them (compared), as many as it asks for, and
+// nothing new is sent before they are all reported; an error is reported by the next write.
+// A caller that drops a write and then writes other bytes is never told that the dropped
+// bytes went out (epoll sends nothing for a dropped write). poll_send_to: a datagram polled
+// again from another buffer (same bytes, same address) is sent once and reported once.
 // One reader and one writer at a time: a source keeps one waker per direction, so two tasks
 // reading (or accepting) on the same source at once would take each other's wake-ups.
 //
@@ -48,12 +58,14 @@ public:
 
     /// read(2) into [buf, buf + len): bytes read (0 at end of file) or -errno.
     virtual af::poll<long> poll_read(context& cx, void* buf, std::size_t len) = 0;
-    /// write(2) (send with MSG_NOSIGNAL on sockets): bytes written or -errno.
+    /// write(2) (send with MSG_NOSIGNAL on sockets): bytes written or -errno; each accepted
+    /// byte is reported once, also across changed arguments and dropped writes (see above).
     virtual af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) = 0;
     /// recvfrom(2): bytes received or -errno; `*from_len` is in/out.
     virtual af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
                                           socklen_t* from_len) = 0;
-    /// sendto(2): bytes sent or -errno.
+    /// sendto(2): bytes sent or -errno; a datagram polled again with the same bytes and address
+    /// (any buffer) is sent once.
     virtual af::poll<long> poll_send_to(context& cx, const void* buf, std::size_t len, const sockaddr* to,
                                         socklen_t to_len) = 0;
     /// accept4(2) (non-blocking, close-on-exec): the new descriptor or -errno.
