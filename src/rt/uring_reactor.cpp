@@ -19,9 +19,9 @@
 // dropped a write and writes the rest again always starts its next buffer with the unreported
 // bytes, so it is told "n written" for exactly those bytes (compared, not assumed) and goes on
 // after them; bytes it asks less than stay for its next poll, before anything new is
-// submitted. An error is handed to the next write likewise. Only a writer that drops a write
-// and then writes other bytes is not told: its dropped bytes went out regardless (the one place
-// where the backends differ; epoll never has a write in flight). Datagrams: the next
+// submitted. An error is handed to the next write likewise. A writer that drops a write and
+// then writes other bytes gets EIO from that write: its dropped bytes went out regardless (the
+// one place where the backends differ; epoll never has a write in flight). Datagrams: the next
 // poll_send_to of the same bytes and address (from any buffer) gets the first one's result
 // instead of sending it twice; another datagram means the old one was given up.
 // Why not report a write as soon as its bytes are copied into the source's buffer (write-
@@ -367,8 +367,11 @@ private:
         std::size_t avail = static_cast<std::size_t>(r) - write_.off;
         std::size_t give = std::min(avail, len);
         if (std::memcmp(write_.buf.get() + write_.off, buf, give) != 0) {
-            // Not the bytes that went out: their writer gave them up (see the top of the file).
-            return std::nullopt;
+            // Not the bytes that went out: their writer dropped the write, and the peer has them
+            // all the same. Sending other bytes after them would corrupt the stream silently, so
+            // this write fails instead (once; the stream's state is the caller's to judge).
+            write_.reset();
+            return -EIO;
         }
         write_.off += give;
         if (write_.off == static_cast<std::size_t>(r)) write_.reset();

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -218,6 +219,48 @@ TEST_P(write_once, dropped_writes_are_neither_repeated_nor_lost) {
         received r = co_await std::move(reader);
         EXPECT_EQ(r.total, total) << describe(r, sent);
         EXPECT_FALSE(r.first_wrong) << describe(r, sent);
+    });
+}
+
+// On io_uring a write dropped while in the kernel still goes out once the peer reads. Other
+// bytes written after it would follow bytes the program believes unsent: that write fails
+// with EIO instead. On epoll a dropped write sent nothing, so the other bytes simply follow.
+TEST_P(write_once, other_bytes_after_a_dropped_write_that_went_out_fail_instead_of_following_it) {
+    const bool uring = std::get<0>(GetParam()) == af::rt::io_backend::io_uring;
+    rt().block_on([uring]() -> af::task<void> {
+        auto [c, s] = co_await small_buffer_pair();
+        std::vector<std::byte> ones(256 * 1024, std::byte{1});
+        std::size_t accepted = 0;
+        for (;;) {  // fill the socket until a write stays pending (in the kernel on io_uring)
+            auto rest = std::span<const std::byte>(ones).subspan(accepted % (128 * 1024), 64 * 1024);
+            auto n = co_await try_write{&c, rest};
+            if (!n) break;  // dropped here
+            accepted += *n;
+        }
+        auto reader = af::rt::spawn([](tcp_stream in) -> af::task<std::size_t> {
+            std::vector<std::byte> buf(64 * 1024);
+            std::size_t got = 0;
+            while (std::size_t n = co_await in.read(buf)) got += n;
+            co_return got;
+        }(std::move(s)));
+        co_await af::time::sleep(50ms);  // the peer drains; a write left in the kernel completes
+        std::vector<std::byte> twos(100, std::byte{2});
+        bool failed = false;
+        try {
+            std::size_t n = co_await write_some(c, twos);
+            EXPECT_EQ(n, twos.size());
+        } catch (const std::system_error& e) {
+            failed = true;
+            EXPECT_EQ(e.code().value(), EIO) << e.what();
+        }
+        c.shutdown(af::net::shutdown_how::write);
+        std::size_t got = co_await std::move(reader);
+        EXPECT_EQ(failed, uring);
+        if (uring) {
+            EXPECT_GT(got, accepted);  // the dropped write did go out
+        } else {
+            EXPECT_EQ(got, accepted + twos.size());
+        }
     });
 }
 

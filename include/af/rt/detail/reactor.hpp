@@ -23,8 +23,9 @@
 // polls with another pointer or length (a buffer that grew or moved): its bytes are reported
 // by the next poll_write whose buffer starts with them (compared), as many as it asks for, and
 // nothing new is sent before they are all reported; an error is reported by the next write.
-// A caller that drops a write and then writes other bytes is never told that the dropped
-// bytes went out (epoll sends nothing for a dropped write). poll_send_to: a datagram polled
+// A caller that drops a write that went out anyway and then writes other bytes gets -EIO from
+// that write instead of a stream that silently holds bytes it believes unsent (epoll sends
+// nothing for a dropped write, so there the new bytes simply follow). poll_send_to: a datagram polled
 // again from another buffer (same bytes, same address) is sent once and reported once.
 // One reader and one writer at a time: a source keeps one waker per direction, so two tasks
 // reading (or accepting) on the same source at once would take each other's wake-ups.
