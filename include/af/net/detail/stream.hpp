@@ -52,7 +52,9 @@ public:
     }
 
     /// One write: the number of bytes accepted (maybe fewer than `buf.size()`).
-    /// Cancellation: safe; a dropped pending write wrote nothing.
+    /// Cancellation: with epoll, a dropped pending write wrote nothing. With io_uring it may
+    /// still go out: writing the same bytes again is then reported once, with no byte sent
+    /// twice, while writing other bytes first fails with EIO (std::system_error).
     auto write(std::span<const std::byte> buf) noexcept { return write_future(*this, buf); }
     /// Writes all of `buf`. Cancellation: NOT safe; a prefix of `buf` may have been sent, and
     /// how much is not reported.
