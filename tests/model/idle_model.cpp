@@ -151,7 +151,7 @@ TEST(idle_model, a_task_published_while_two_workers_park_is_run) {
 TEST(idle_model, DISABLED_Planted_fence_and_load_handshake_loses_the_wake_up) {
     model::result r = model::check(opts(), [] { publish_while_workers_park(1); });
     EXPECT_TRUE(r.failed) << r;
-    std::printf("executions: %zu\n%s\n", r.executions, r.failure.c_str());
+    std::printf("executions: %zu\n%s\n%s\n", r.executions, r.failure.c_str(), r.trace.c_str());
 }
 
 }  // namespace
