@@ -290,7 +290,6 @@ int append_store(location& l, std::memory_order o, const store_rec* carried) {
     fiber& t = cur();
     const int me = e.current;
     const bool sc = o == std::memory_order_seq_cst;
-    if (sc) t.vc.join(e.sc);
     ++t.vc.c[me];
     store_rec rec;
     rec.epoch = t.vc.c[me];
@@ -378,7 +377,11 @@ int load_slot(location& l, const void* addr, std::memory_order o, const char* op
     execution& e = *g_exec;
     fiber& t = cur();
     const int me = e.current;
-    if (o == std::memory_order_seq_cst) t.vc.join(e.sc);
+    // A seq_cst load reads no store older than one the SC clock knows (the order S), but gains no
+    // happens-before from it: C++ orders seq_cst operations among themselves, not the relaxed
+    // accesses that follow them.
+    vclock view = t.vc;
+    if (o == std::memory_order_seq_cst) view.join(e.sc);
     const std::uint32_t newest = l.count - 1;
     std::uint32_t lo = l.seen[me] ? l.seen[me] - 1 : 0;
     if (e.opt.weak_memory) {
@@ -387,7 +390,7 @@ int load_slot(location& l, const void* addr, std::memory_order o, const char* op
         // A store that happens-before this load hides every older one (coherence).
         for (std::uint32_t i = newest + 1; i-- > lo;) {
             const store_rec& r = l.recs[slot_of(i)];
-            if (t.vc.c[r.tid] >= r.epoch || r.seq < t.yield_seq) {
+            if (view.c[r.tid] >= r.epoch || r.seq < t.yield_seq) {
                 lo = i;
                 break;
             }
@@ -437,7 +440,6 @@ int rmw_commit(location& l, int read_slot, std::memory_order o) {
 
 void rmw_fail(location& l, int read_slot, std::memory_order failure) {
     if (!g_exec) return;
-    if (failure == std::memory_order_seq_cst) cur().vc.join(g_exec->sc);
     l.seen[g_exec->current] = l.count;
     acquire_from(l.recs[read_slot], failure);
 }
