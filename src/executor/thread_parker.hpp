@@ -22,7 +22,7 @@
 #include <unistd.h>       // syscall
 #endif
 
-#include "af/detail/sync.hpp"
+#include "af/detail/sync_condition_variable.hpp"
 
 namespace af::detail {
 

@@ -28,7 +28,7 @@
 #include <mutex>    // std::lock_guard, std::unique_lock
 #include <vector>   // the sleeper list
 
-#include "af/detail/sync.hpp"
+#include "af/detail/sync_condition_variable.hpp"
 
 namespace af::rt::detail {
 

@@ -20,16 +20,16 @@ using condition_variable = ::af::model::condition_variable;
 inline void spin_loop_hint() { ::af::model::yield(); }
 }  // namespace af::detail::sync
 #else
-#include <atomic>              // std::atomic, std::atomic_thread_fence
-#include <condition_variable>  // std::condition_variable
-#include <mutex>               // std::mutex
+#include <atomic>  // std::atomic, std::atomic_thread_fence
+#include <mutex>   // std::mutex
 
+// sync::condition_variable is in af/detail/sync_condition_variable.hpp: <condition_variable> is
+// ~2,200 lines that the public headers including this one do not need.
 namespace af::detail::sync {
 template <class T>
 using atomic = std::atomic<T>;
 using std::atomic_thread_fence;
 using mutex = std::mutex;
-using condition_variable = std::condition_variable;
 /// A pause in a spin loop: lets the sibling hyperthread run, saves power.
 inline void spin_loop_hint() noexcept {
 #if defined(__x86_64__) || defined(__i386__)
