@@ -56,3 +56,15 @@ add_test(NAME readme.runtime_taste_matches_example
           -DEXAMPLE=${PROJECT_SOURCE_DIR}/examples/runtime_taste.cpp -DINDEX=2
           -P ${PROJECT_SOURCE_DIR}/cmake/readme_snippet.cmake)
 set_tests_properties(readme.runtime_taste_matches_example PROPERTIES LABELS docs TIMEOUT 60)
+
+# GCC 12 destroys aggregate temporaries in a co_await's full-expression twice: af's own headers,
+# sources, examples and book samples never build one there (docs/book/tasks.md, "GCC 12 and
+# temporaries in a co_await").
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_Interpreter_FOUND)
+  add_test(NAME lint.no_braced_temporaries_in_co_await
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/check_await_temporaries.py
+            include src examples docs
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(lint.no_braced_temporaries_in_co_await PROPERTIES LABELS docs TIMEOUT 60)
+endif()

@@ -67,7 +67,9 @@ inline af::task<void> serve_client(af::net::tcp_stream conn, sender tx, std::uin
     (void)tx.send(message{id, "* " + *name + " joined"});  // to the others only
     (void)tx.send(message{0, "* welcome, " + *name, id});  // to the newcomer only
     try {
-        while (auto line = co_await af::next(lines)) (void)tx.send(message{id, *name + ": " + *line});
+        while (auto line = co_await af::next(lines)) {
+            (void)tx.send(message{id, *name + ": " + *line});
+        }
     } catch (const std::system_error&) {
         // a reset connection leaves like a closed one
     }

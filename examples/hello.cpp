@@ -18,7 +18,8 @@ struct countdown {                    // a hand-written leaf future
 
 af::task<int> add_later(int a, int b) {
     co_await af::yield_now();
-    int k = co_await countdown{3};
+    countdown three{3};                   // named: see "GCC 12 and temporaries" in the book
+    int k = co_await three;
     co_return a + b + k - 42;
 }
 

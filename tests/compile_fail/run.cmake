@@ -4,6 +4,8 @@
 #              in the snippet must match the diagnostics, which must stay under `max-lines: N`.
 #   MODE=pass  without it: the accepted twin must compile cleanly under -Werror, which proves
 #              the failure comes from the misuse and not from a broken snippet.
+#   A snippet with `rejected-by: <regex>` is a guard of one compiler's (matched against the
+#   compiler's file name): with any other compiler its misuse branch must compile cleanly.
 # Inputs: CXX (compiler), INCLUDE (af's include dir), SNIPPET (file), MODE (fail|pass), OUT (log).
 foreach(var CXX INCLUDE SNIPPET MODE OUT)
   if(NOT DEFINED ${var})
@@ -11,7 +13,7 @@ foreach(var CXX INCLUDE SNIPPET MODE OUT)
   endif()
 endforeach()
 
-file(STRINGS "${SNIPPET}" directives REGEX "^///? *(expect-error|max-lines):")
+file(STRINGS "${SNIPPET}" directives REGEX "^///? *(expect-error|max-lines|rejected-by):")
 set(patterns "")
 set(max_lines 60)
 foreach(line IN LISTS directives)
@@ -19,6 +21,12 @@ foreach(line IN LISTS directives)
     list(APPEND patterns "${CMAKE_MATCH_1}")
   elseif(line MATCHES "max-lines: *([0-9]+)")
     set(max_lines ${CMAKE_MATCH_1})
+  elseif(line MATCHES "rejected-by: *([^ ]+)")
+    # A compiler-specific guard: other compilers must accept the misuse branch as valid C++.
+    get_filename_component(cxx_name "${CXX}" NAME)
+    if(NOT cxx_name MATCHES "^${CMAKE_MATCH_1}")
+      set(only_elsewhere TRUE)
+    endif()
   endif()
 endforeach()
 if(MODE STREQUAL "fail" AND NOT patterns)
@@ -28,6 +36,9 @@ endif()
 set(flags -std=c++20 -fsyntax-only -Wall -Wextra -Wpedantic -Werror -I${INCLUDE})
 if(MODE STREQUAL "fail")
   list(APPEND flags -DAF_COMPILE_FAIL)
+  if(only_elsewhere)
+    set(MODE pass)  # this compiler has no such guard: the snippet must compile cleanly
+  endif()
 endif()
 # LC_ALL=C: plain ASCII quotes in GCC's messages, so patterns need no locale-specific quotes.
 execute_process(

@@ -182,9 +182,27 @@ struct rejected_awaiter {
 
 // The awaiter for `co_await a` in any af coroutine driven by `root` (task, async_generator).
 // Callers static_assert that `a` is a future first, with their own message.
+// GCC 12 destroys an aggregate temporary made inside a co_await's full-expression twice
+// (`co_await my_future{p}` double-frees `p`; seen with 12.2, clang is fine). When the awaited
+// future itself is such an aggregate and owns something, reject it; a trivially destructible
+// one (`co_await countdown{3}`) is harmless. Aggregates passed as arguments inside the operand
+// cannot be seen from here: the book's Pitfalls and scripts/check_await_temporaries.py cover them.
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13 && !defined(AF_NO_GCC12_AWAIT_CHECK)
+template <class A>
+inline constexpr bool gcc12_destroys_twice = !std::is_lvalue_reference_v<A> &&
+                                            std::is_aggregate_v<std::remove_cvref_t<A>> &&
+                                            !std::is_trivially_destructible_v<std::remove_cvref_t<A>>;
+#else
+template <class A>
+inline constexpr bool gcc12_destroys_twice = false;
+#endif
+
 template <class A>
 auto await_future(A&& a, task_promise_base* root) {
     using F = std::remove_cvref_t<A>;
+    static_assert(!gcc12_destroys_twice<A>,
+                  "GCC 12 destroys an aggregate future awaited as a temporary twice (a double free): "
+                  "give the future a constructor, or co_await a named local (see the book's Pitfalls)");
     if constexpr (!future<F>) {
         return rejected_awaiter{};  // only the caller's static_assert is reported
     } else if constexpr (is_task<F>::value) {
