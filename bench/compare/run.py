@@ -80,22 +80,6 @@ WORKLOADS = {
 NETWORK = {"tcp_echo", "idle_conns"}
 
 
-# Systems with a known intermittent stall: every thread parks with work still queued, so the
-# run never ends. Their runs get a time limit; a stall is counted and shown in the table (the
-# median is over the rounds that finished) instead of stopping the comparison, and smoke
-# retries such a run. Any other failure, or a stall of another system, still stops everything.
-KNOWN_STALLS = {
-    "af-rt-mt2": "af::rt multi_thread stopped with every thread parked while work was queued "
-    "(a lost wake in the worker parker, fixed in commit cafdf93; reproduce with `for i in $(seq 20); "
-    "do timeout 10 af_compare af-rt-mt2 mpsc 4 1000000; done` and `af_compare af-rt-mt2 "
-    "idle_memory 100000`).",
-}
-STALL_TIMEOUT = 90  # seconds; a full-size run takes under 3 s, the idle workload gives up at 60 s
-
-
-STALLS = {}  # (system, workload) -> stalled rounds, of the results being reported
-
-
 def supports(system, workload):
     workload = WORKLOADS[workload].get("of", workload)
     if system in POOLS:
@@ -109,25 +93,17 @@ def ops(workload, size):
     return size[0] * size[1] if len(size) > 1 else size[0]
 
 
-class Stalled(Exception):
-    pass
-
-
 def run_one(build, system, workload, size, prefix=(), timeout=600):
     prog = os.path.join(build, SYSTEMS[system][0])
     cmd = list(prefix) + [prog, system, workload] + [str(x) for x in size]
-    known = system in KNOWN_STALLS and not prefix
+    # A run that does not finish is a failure of the system under test (a stall: every thread
+    # parked with work queued), never something to retry or report around.
     try:
-        p = subprocess.run(cmd, capture_output=True, text=True,
-                           timeout=min(timeout, STALL_TIMEOUT) if known else timeout)
+        p = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
-        if known:
-            raise Stalled(f"{' '.join(cmd)}: no result after {min(timeout, STALL_TIMEOUT)} s")
-        raise SystemExit(f"FAILED: {' '.join(cmd)}: no result after {timeout} s")
+        raise SystemExit(f"FAILED: {' '.join(cmd)}: no result after {timeout} s (a stall)")
     if p.returncode != 0:
         sys.stderr.write(p.stderr)
-        if known and "stalled" in p.stderr:
-            raise Stalled(p.stderr.strip())
         raise SystemExit(f"FAILED: {' '.join(cmd)} (exit {p.returncode})")
     lines = [l for l in p.stdout.splitlines() if l.startswith("{")]
     if len(lines) != 1:
@@ -174,14 +150,7 @@ def smoke(args):
         for s in SYSTEMS:
             if not supports(s, w):
                 continue
-            for attempt in range(3):
-                try:
-                    r = run_one(args.build, s, w, spec["smoke"], timeout=20 if s in KNOWN_STALLS else 60)
-                    break
-                except Stalled as e:
-                    print(f"  WARNING known stall ({s}), retrying: {e}", flush=True)
-            else:
-                raise SystemExit(f"FAILED: {s} {w} stalled three times")
+            r = run_one(args.build, s, w, spec["smoke"], timeout=60)
             extra = "".join(f"  {value(r, d, spec['smoke']):8.0f} {unit(d)}" for d in derived(w))
             print(f"  ok  {s:14} {w:12} {value(r, w, spec['smoke']):10.1f} {unit(w)}{extra}")
             n += 1
@@ -268,12 +237,8 @@ def table(med, systems, spreads):
         unit = f"per {spec['op']}" if spec["metric"] == "memory" else ("total" if spec["metric"] == "wall" else f"per {spec['op']}")
         cells = []
         for s in systems:
-            stalled = STALLS.get((s, w), 0)
             if (s, w) in med:
-                note = f" **stalled {stalled}x**" if stalled else ""
-                cells.append(f"{fmt(med[(s, w)], spec['metric'])} <sub>±{spreads[(s, w)]:.0f}%</sub>{note}")
-            elif stalled:
-                cells.append(f"**stalled {stalled}x**, no result")
+                cells.append(f"{fmt(med[(s, w)], spec['metric'])} <sub>±{spreads[(s, w)]:.0f}%</sub>")
             else:
                 cells.append("n/a")
         peer = best(med, systems, w, lambda s: not is_af(s))
@@ -323,7 +288,6 @@ def plot(med, path):
 def compare(args):
     t0 = datetime.datetime.now()
     results = {}  # (system, workload) -> [values]
-    stalls = {}  # (system, workload) -> rounds that stalled
     measured_n = {}  # workload -> the count a program really used, when it was capped
     order = list(SYSTEMS)
     for rnd in range(args.rounds):
@@ -333,13 +297,7 @@ def compare(args):
             for s in rot:
                 if not supports(s, w):
                     continue
-                try:
-                    r = run_one(args.build, s, w, spec["full"])
-                except Stalled as e:
-                    print(f"stalled (known issue): {e}", flush=True)
-                    for k in [w] + derived(w):
-                        stalls[(s, k)] = stalls.get((s, k), 0) + 1
-                    continue
+                r = run_one(args.build, s, w, spec["full"])
                 for k in [w] + derived(w):
                     results.setdefault((s, k), []).append(value(r, k, spec["full"]))
                 if r["n"] != spec["full"][0]:
@@ -362,7 +320,6 @@ def compare(args):
         commit += " + uncommitted changes"
     raw = dict(date=datetime.date.today().isoformat(), rounds=args.rounds, seconds=took, af_commit=commit,
                results=[[s, w, v] for (s, w), v in results.items()],
-               stalls=[[s, w, v] for (s, w), v in stalls.items()],
                instr=[[s, w, v] for (s, w), v in instr.items()], measured_n=measured_n)
     with open(os.path.join(args.build, "compare-results.json"), "w") as f:
         json.dump(raw, f)
@@ -371,8 +328,6 @@ def compare(args):
 
 def write_report(args, raw):
     results = {(s, w): v for s, w, v in raw["results"]}
-    global STALLS
-    STALLS = {(s, w): v for s, w, v in raw.get("stalls", [])}
     instr = {(s, w): v for s, w, v in raw["instr"]}
     took = raw["seconds"]
     for w, n in raw.get("measured_n", {}).items():
@@ -403,11 +358,6 @@ def write_report(args, raw):
         print("\ninstructions per op (callgrind)\n" + "\n".join(cg_lines))
 
     behind = []
-    stalled = sorted({s for (s, w) in STALLS})
-    for s in stalled:
-        where = ", ".join(f"{WORKLOADS[w]['title']} ({n} of {raw['rounds']} rounds)"
-                          for (t, w), n in sorted(STALLS.items()) if t == s and "of" not in WORKLOADS[w])
-        behind.append(f"- **`{s}` stalled** in: {where}. {KNOWN_STALLS[s]}")
     for group, systems in (("single thread", SINGLE), ("two threads", MULTI)):
         af = systems[0]
         for w, spec in WORKLOADS.items():

@@ -239,8 +239,8 @@ void dump_task(task_header* t, std::vector<task_dump>& out);
 /// True while the blocking pool has queued or running jobs (false for null).
 bool blocking_busy(const blocking_pool* p) noexcept;
 
-/// A reactor of the configured kind (automatic: io_uring when the kernel allows it and it was
-/// measured faster, else epoll).
+/// A reactor of the configured kind (automatic: epoll, measured faster on every workload, see
+/// docs/design/0008-reactor.md).
 reactor* make_reactor(io_backend kind);
 
 /// Fills the time and blocking parts of `m`.

@@ -3,9 +3,11 @@
 // blocking pool), thread start-up, metrics and task dumps.
 #include "af/rt/runtime.hpp"
 
+#include <cerrno>
 #include <cstdio>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <stdexcept>
 #include <thread>
 
@@ -103,6 +105,13 @@ void driver::park(bool may_auto_advance) {
     }
     if (time_ != nullptr) time_->fire_due();
 }
+
+#ifdef AF_NO_IO_URING
+reactor* make_uring_reactor() {
+    throw std::system_error(ENOSYS, std::generic_category(),
+                            "af::rt: this af was built without the io_uring backend (liburing not found)");
+}
+#endif
 
 reactor* make_reactor(io_backend kind) {
     switch (kind) {

@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <optional>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "af/core/task.hpp"
@@ -164,21 +166,41 @@ TEST(notify, random_cancellation_never_loses_a_notify_one) {
     }
 }
 
-af::task<> ping_pong(notify& mine, notify& theirs, int rounds, bool starts) {
+af::task<> ping_pong(notify& mine, notify& theirs, int rounds, bool starts, std::atomic<int>& progress) {
     for (int i = 0; i < rounds; ++i) {
         if (starts) theirs.notify_one();
         co_await mine.notified();
         if (!starts) theirs.notify_one();
+        progress.fetch_add(1, std::memory_order_relaxed);
     }
 }
 
 TEST(notify, ping_pong_across_threads_loses_no_notification) {
+    constexpr int rounds = 5000;
     notify a, b;
+    std::atomic<int> pa{0}, pb{0};
     af::executor::thread_pool pool(2);
-    auto h1 = pool.spawn(ping_pong(a, b, 5000, true));
-    auto h2 = pool.spawn(ping_pong(b, a, 5000, false));
+    auto h1 = pool.spawn(ping_pong(a, b, rounds, true, pa));
+    auto h2 = pool.spawn(ping_pong(b, a, rounds, false, pb));
+    // A lost notification leaves both sides waiting for ever: fail with where they stopped as
+    // soon as neither side has moved for 10 s, rather than at the test's time limit.
+    int last = -1;
+    auto still_since = std::chrono::steady_clock::now();
+    while (pa.load() + pb.load() < 2 * rounds) {
+        int now = pa.load() + pb.load();
+        if (now != last) {
+            last = now;
+            still_since = std::chrono::steady_clock::now();
+        } else if (std::chrono::steady_clock::now() - still_since > std::chrono::seconds(10)) {
+            FAIL() << "no progress for 10 s: a lost notification (rounds done: " << pa.load() << " and "
+                   << pb.load() << " of " << rounds << ")";
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
     af::block_on(std::move(h1));
     af::block_on(std::move(h2));
+    EXPECT_EQ(pa.load(), rounds);
+    EXPECT_EQ(pb.load(), rounds);
 }
 
 }  // namespace

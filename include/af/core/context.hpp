@@ -3,9 +3,9 @@
 /// \file
 /// `af::context`: what a future receives each time it is polled.
 ///
-/// Today it carries the waker of the task being polled (`cx.waker()`); it is the place where
-/// later per-poll information (a cooperative budget, the current runtime) will live, so that
-/// the future signature does not change.
+/// It carries the waker of the task being polled (`cx.waker()`). The cooperative budget and the
+/// current runtime are per-thread state instead (af/core/coop.hpp, af::rt::handle::current()),
+/// so a context is one pointer.
 #include "af/core/waker.hpp"
 
 namespace af {

@@ -52,8 +52,10 @@ class runtime;
 /// Which scheduler a runtime uses; see the file comment.
 enum class flavor { multi_thread, current_thread, thread_per_core };
 
-/// Which kernel interface the runtime's I/O uses (with enable_io): `automatic` picks the one
-/// measured faster on the running kernel, falling back to epoll when io_uring is refused.
+/// Which kernel interface the runtime's I/O uses (with enable_io). `automatic` is epoll today:
+/// it measured faster than io_uring on every workload (docs/design/0008-reactor.md) and no
+/// kernel refuses it. `io_uring` throws at build() when the kernel refuses it or af was built
+/// without liburing.
 enum class io_backend { automatic, epoll, io_uring };
 
 namespace detail {

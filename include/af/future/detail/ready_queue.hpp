@@ -63,11 +63,6 @@ public:
         queued_.store(true, std::memory_order_relaxed);
     }
 
-    /// An owning waker for this node.
-    waker make_waker() noexcept {
-        retain();
-        return waker::from_raw({this, &vtable});
-    }
     /// A waker without its own reference, for the duration of one poll (the set holds one).
     raw_waker borrowed_raw() noexcept { return {this, &vtable}; }
 
