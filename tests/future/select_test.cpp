@@ -58,11 +58,11 @@ TEST(select, same_output_types_stay_distinguishable_by_index) {
     EXPECT_EQ(std::get<1>(*p), 7);
 }
 
-TEST(select, the_lowest_index_wins_a_tie) {
+TEST(select, select_biased_gives_a_tie_to_the_lowest_index) {
     auto a = make_state(), b = make_state(), c = make_state();
     af::test::wake_counter wc;
     af::context cx(wc.waker());
-    auto s = af::select(leaf(a), leaf(b), leaf(c));
+    auto s = af::select_biased(leaf(a), leaf(b), leaf(c));
     EXPECT_TRUE(s.poll(cx).is_pending());
     c->complete(3);  // woken first...
     b->complete(2);  // ...but b has the lower index
@@ -71,7 +71,7 @@ TEST(select, the_lowest_index_wins_a_tie) {
     EXPECT_EQ(p->index(), 1u);
     EXPECT_EQ(c->polls, 1) << "the round stops at the winner";
 
-    auto ready_twice = af::select(af::ready(1), af::ready(2));
+    auto ready_twice = af::select_biased(af::ready(1), af::ready(2));
     auto q = ready_twice.poll(cx);
     ASSERT_TRUE(q.is_ready());
     EXPECT_EQ(q->index(), 0u);

@@ -15,11 +15,18 @@
 /// returns; their destructors run at once. That is cancellation: whatever a loser had started
 /// (a partial read, a timer) is dropped with it.
 ///
-/// Deterministic ties: children are polled in ascending argument order and the round stops at
-/// the first ready one, so if several could be ready in the same poll the lowest index wins.
-/// The first poll polls every child (until one is ready); later polls only the children woken
-/// since the previous poll. Wakers are allocated once, on the first poll in which a child keeps
-/// or uses one.
+/// Fairness: each poll starts at a pseudo-random child and goes round from there, so a child
+/// that is ready on every poll (a flooded socket, a full channel) cannot starve the others: over
+/// many polls every ready child wins its share, as with tokio's and futures-rs's `select!`. The
+/// start comes from a per-thread xorshift with a fixed initial state, so a single-threaded
+/// program (a seeded `current_thread` runtime) replays the same choices run after run. The first
+/// poll polls every child (until one is ready); later polls only the children woken since the
+/// previous poll. Wakers are allocated once, on the first poll in which a child keeps or uses one.
+///
+/// `af::select_biased(f...)` is the same race with the old deterministic order: children are
+/// polled in ascending argument order and the round stops at the first ready one, so the lowest
+/// ready index always wins. Use it when the order carries meaning (a shutdown signal first) and
+/// the earlier children cannot be ready for ever. See docs/design/0013-fair-select.md.
 ///
 /// Choosing among siblings: `af::select_all` races a `std::vector` of one future type and hands
 /// back the ones that lost instead of cancelling them; `af::join` waits for all children.
@@ -30,12 +37,14 @@
 ///
 /// Thread safety: polled by one thread at a time; the children's wakers may be woken from any
 /// thread.
+#include <array>        // the children deferred by a rotated round
 #include <cassert>      // polled-after-ready check
 #include <cstddef>      // std::size_t
+#include <cstdint>      // the start generator's state
 #include <exception>    // std::exception_ptr
 #include <optional>     // each child until the race ends; the winner's output
 #include <tuple>        // the children
-#include <type_traits>  // std::remove_cvref_t
+#include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
 #include <utility>      // std::in_place_index, std::index_sequence_for
 #include <variant>      // the output
 
@@ -45,25 +54,93 @@
 
 namespace af {
 
-/// The future made by `af::select`.
-template <future... F>
-class [[nodiscard("a future does nothing until it is awaited")]] select_future {
+namespace detail {
+
+// The per-thread start generator of the fair selects (xorshift64). A fixed initial state, not a
+// seed from the clock: a program whose polls happen in the same order on one thread makes the
+// same choices every run (see ADR 0013). Constant-initialised and trivially destructible, so
+// reading it needs no TLS wrapper call.
+inline thread_local std::uint64_t select_rng_state = 0x9e3779b97f4a7c15ull;
+
+/// Restarts the calling thread's select starts from `seed` (zero is mapped to a non-zero state).
+inline void reseed_select(std::uint64_t seed) noexcept {
+    select_rng_state = seed != 0 ? seed : 0x9e3779b97f4a7c15ull;
+}
+
+/// A start index below `n` for one fair round.
+inline std::size_t select_start(std::size_t n) noexcept {
+    if (n < 2) return 0;
+    std::uint64_t x = select_rng_state;
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    select_rng_state = x;
+    return static_cast<std::size_t>(x % n);
+}
+
+// wake_set_ptr::poll_children, but the round goes start, start + 1, ..., n - 1, 0, ..., start - 1.
+// poll_children hands out indices in ascending order, so the ones below `start` are set aside in
+// `deferred` (room for `start` indices) and polled after it returns, with owning slot wakers.
+// In the first round those children have no slot waker yet unless some child made the wake_set
+// allocate, so the last child's probe waker is cloned once to force it (an allocation that a
+// pending round makes anyway).
+template <class F>
+void poll_children_from(wake_set_ptr& wakes, context& cx, std::size_t n, std::size_t start, std::size_t* deferred,
+                        F&& f) {
+    if (start == 0) {
+        wakes.poll_children(cx, n, f);
+        return;
+    }
+    std::size_t count = 0;
+    bool finished = false;
+    wakes.poll_children(cx, n, [&](std::size_t i, context& child_cx) {
+        if (i < start) {
+            deferred[count++] = i;
+            return false;
+        }
+        finished = f(i, child_cx);
+        if (!finished && count != 0 && i == n - 1 && wakes.get() == nullptr) {
+            waker forced = child_cx.waker();  // a probe's clone allocates the wake_set
+        }
+        return finished;
+    });
+    if (finished || count == 0) return;
+    wake_set* s = wakes.get();
+    assert(s != nullptr && "af::select: deferred children without a wake_set");
+    for (std::size_t k = 0; k < count; ++k) {
+        waker w = s->waker_for(deferred[k]);
+        context child_cx(w);
+        if (f(deferred[k], child_cx)) return;
+    }
+}
+
+}  // namespace detail
+
+/// The future made by `af::select` (`Biased = false`) and `af::select_biased` (`Biased = true`).
+template <bool Biased, future... F>
+class [[nodiscard("a future does nothing until it is awaited")]] basic_select_future {
     static_assert(sizeof...(F) > 0, "af::select needs at least one future");
     static constexpr std::size_t n = sizeof...(F);
 
 public:
     using output = std::variant<detail::value_of<F>...>;
 
-    explicit select_future(F&&... f) : children_(std::optional<F>(std::move(f))...) {}
-    select_future(select_future&&) = default;
-    select_future& operator=(select_future&&) = delete;
+    explicit basic_select_future(F&&... f) : children_(std::optional<F>(std::move(f))...) {}
+    basic_select_future(basic_select_future&&) = default;
+    basic_select_future& operator=(basic_select_future&&) = delete;
 
     af::poll<output> poll(context& cx) {
         assert(!done_ && "af::select polled after it completed");
-        wakes_.poll_children(cx, n, [this](std::size_t i, context& child_cx) {
+        auto poll_one = [this](std::size_t i, context& child_cx) {
             return detail::with_index(i, std::index_sequence_for<F...>{},
                                       [&](auto index) { return poll_child<decltype(index)::value>(child_cx); });
-        });
+        };
+        if constexpr (Biased) {
+            wakes_.poll_children(cx, n, poll_one);
+        } else {
+            std::array<std::size_t, n> deferred;
+            detail::poll_children_from(wakes_, cx, n, detail::select_start(n), deferred.data(), poll_one);
+        }
         if (!winner_ && !error_) return pending;
         done_ = true;
         std::apply([](auto&... c) { (c.reset(), ...); }, children_);
@@ -95,10 +172,30 @@ private:
     bool done_ = false;
 };
 
+/// The future made by `af::select`.
+template <future... F>
+using select_future = basic_select_future<false, F...>;
+
+/// The future made by `af::select_biased`.
+template <future... F>
+using select_biased_future = basic_select_future<true, F...>;
+
+/// Races `f...`; each poll starts at a pseudo-random child (see the top of this file).
 template <class... F>
     requires(future<std::remove_cvref_t<F>> && ...)
 select_future<std::remove_cvref_t<F>...> select(F&&... f) {
-    return select_future<std::remove_cvref_t<F>...>(std::remove_cvref_t<F>(std::forward<F>(f))...);
+    static_assert((!std::is_lvalue_reference_v<F> && ...),
+                  "af::select takes ownership of its futures: pass a named future as std::move(x)");
+    return select_future<std::remove_cvref_t<F>...>(std::remove_cvref_t<F>(std::move(f))...);
+}
+
+/// Races `f...`, polling them in argument order: the lowest ready index wins.
+template <class... F>
+    requires(future<std::remove_cvref_t<F>> && ...)
+select_biased_future<std::remove_cvref_t<F>...> select_biased(F&&... f) {
+    static_assert((!std::is_lvalue_reference_v<F> && ...),
+                  "af::select_biased takes ownership of its futures: pass a named future as std::move(x)");
+    return select_biased_future<std::remove_cvref_t<F>...>(std::remove_cvref_t<F>(std::move(f))...);
 }
 
 }  // namespace af

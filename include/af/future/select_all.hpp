@@ -29,8 +29,10 @@
 /// select_all's wakers, which wake nothing once it is gone: poll them again (any combinator or
 /// `co_await` does so first) before relying on a wake-up.
 ///
-/// Ties: the lowest index among the futures that are ready in the same poll wins. Later polls
-/// only poll the futures woken since the previous one.
+/// Fairness: like `af::select`, each poll starts at a pseudo-random future and goes round, so a
+/// future that is always ready cannot starve the others; among futures ready in the same poll
+/// the winner is not the lowest index. Later polls only poll the futures woken since the
+/// previous one.
 ///
 /// Errors: a future that throws wins; the others are destroyed and the exception is rethrown.
 /// The vector must not be empty (asserted in debug builds).
@@ -51,6 +53,7 @@
 #include "af/core/future.hpp"
 #include "af/future/detail/maybe_done.hpp"
 #include "af/future/detail/wake_set.hpp"
+#include "af/future/select.hpp"  // the fair round's start and rotation
 
 namespace af {
 
@@ -98,8 +101,11 @@ public:
 
     af::poll<output> poll(context& cx) {
         assert(!done_ && "af::select_all polled after it completed");
-        wakes_.poll_children(cx, children_.size(),
-                             [this](std::size_t i, context& child_cx) { return poll_child(i, child_cx); });
+        std::size_t n = children_.size();
+        std::size_t start = detail::select_start(n);
+        if (deferred_.size() < start) deferred_.resize(n);
+        detail::poll_children_from(wakes_, cx, n, start, deferred_.data(),
+                                   [this](std::size_t i, context& child_cx) { return poll_child(i, child_cx); });
         if (!winner_ && !error_) return pending;
         done_ = true;
         wakes_.reset();
@@ -132,6 +138,7 @@ private:
     }
 
     std::vector<std::optional<F>> children_;
+    std::vector<std::size_t> deferred_;  // scratch for a rotated round, sized on first use
     detail::wake_set_ptr wakes_;
     std::optional<detail::value_of<F>> winner_;
     std::size_t index_ = 0;

@@ -24,7 +24,7 @@
 /// Thread safety: polled by one thread at a time, like any future.
 #include <optional>     // the inner future (destroyed at the deadline) and the value
 #include <stdexcept>    // std::runtime_error
-#include <type_traits>  // std::remove_cvref_t
+#include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
 #include <utility>      // std::move, std::in_place
 
 #include "af/core/future.hpp"
@@ -119,15 +119,19 @@ private:
 template <class F>
     requires future<std::remove_cvref_t<F>>
 timeout_future<std::remove_cvref_t<F>> timeout_at(instant deadline, F&& f) {
-    return timeout_future<std::remove_cvref_t<F>>(deadline, std::forward<F>(f));
+    static_assert(!std::is_lvalue_reference_v<F>,
+                  "af::time::timeout_at takes ownership of its future: pass a named future as std::move(x)");
+    return timeout_future<std::remove_cvref_t<F>>(deadline, std::remove_cvref_t<F>(std::move(f)));
 }
 
 /// Runs `f` for at most `d`, measured from the call.
 template <class Rep, class Period, class F>
     requires future<std::remove_cvref_t<F>>
 timeout_future<std::remove_cvref_t<F>> timeout(std::chrono::duration<Rep, Period> d, F&& f) {
+    static_assert(!std::is_lvalue_reference_v<F>,
+                  "af::time::timeout takes ownership of its future: pass a named future as std::move(x)");
     return timeout_at(detail::saturating_add(instant::now(), std::chrono::duration_cast<std::chrono::nanoseconds>(d)),
-                      std::forward<F>(f));
+                      std::move(f));
 }
 
 }  // namespace af::time
