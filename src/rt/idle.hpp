@@ -23,10 +23,16 @@
 // may read the state from before the parker's RMW while the parker's relaxed last look still
 // misses the push (store buffering, allowed by C++ and by ARM), and then every worker parks
 // with work queued. AF_MODEL_PLANT_DEFECT_3 puts that variant back for the model test only.
+//
+// Parking (issue 21): one parked worker sleeps on the driver (timers and reactor), the others on
+// their condition variables, enlisted in driver_slot. The driver's sleeper hands the driver to
+// an enlisted one when it leaves to run tasks, so that a worker blocked in a task never leaves
+// the other workers' sockets and timers without a driver.
 #include <cstddef>  // std::size_t, std::ptrdiff_t
 #include <cstdint>  // std::uint32_t
 #include <mutex>    // std::lock_guard, std::unique_lock
-#include <vector>   // the sleeper list
+#include <utility>  // std::exchange
+#include <vector>   // the sleeper and driver-waiter lists
 
 #include "af/detail/sync_condition_variable.hpp"
 
@@ -116,13 +122,76 @@ private:
     std::vector<std::size_t> sleepers_;
 };
 
-/// Parks one worker: on the shared driver when nobody else sleeps on it, otherwise on its own
-/// condition variable. `state_` tells unpark() where to knock. `Driver` is the runtime's driver
-/// (a fake one in the model tests): park(bool may_auto_advance), unpark().
+class worker_parker;
+
+/// Who drives the driver (timers and reactor) among the parked workers (issue 21). At most one
+/// worker parks on the driver; the others sleep on their condition variables and are *enlisted*
+/// here. A worker that leaves the driver to run tasks hands it to an enlisted one, which wakes
+/// and parks on the driver in its place: a worker that runs tasks, and so may block in user
+/// code, never keeps the driver role. Before issue 21 the driver was a try-locked mutex: a
+/// worker that found it held slept on its condition variable for good, and when the holder left
+/// to run a task that blocked, nobody polled I/O or fired timers until that task returned.
+/// Lock order: this mutex, then a parker's.
+class driver_slot {
+public:
+    /// Takes the driver if nobody drives it (true); otherwise enlists `p` to be handed it.
+    bool acquire_or_enlist(worker_parker& p) {
+        std::lock_guard lk(m_);
+        if (!held_) {
+            held_ = true;
+            return true;
+        }
+        waiters_.push_back(&p);
+        return false;
+    }
+    /// Takes the driver if nobody drives it, without enlisting (the model tests use it to stand
+    /// for a worker parked on the driver).
+    bool try_acquire() {
+        std::lock_guard lk(m_);
+        return !std::exchange(held_, true);
+    }
+    /// Gives the driver up and hands it to an enlisted parker, if any.
+    void release() {
+        std::lock_guard lk(m_);
+        held_ = false;
+        hand_off_locked();
+    }
+    /// For a parker that was handed the driver but leaves for work instead: passes the hand-off
+    /// on, so that the driver does not stay free while others sleep.
+    void pass_on() {
+        std::lock_guard lk(m_);
+        if (!held_) hand_off_locked();
+    }
+    /// Takes `p` off the list. False when it is not there: it was handed the driver (the hand-off
+    /// completed under this lock, so its flag is already set).
+    bool delist(worker_parker& p) {
+        std::lock_guard lk(m_);
+        for (std::size_t i = 0; i < waiters_.size(); ++i) {
+            if (waiters_[i] == &p) {
+                waiters_[i] = waiters_.back();
+                waiters_.pop_back();
+                return true;
+            }
+        }
+        return false;
+    }
+
+private:
+    inline void hand_off_locked();
+
+    sync::mutex m_;
+    bool held_ = false;
+    std::vector<worker_parker*> waiters_;
+};
+
+/// Parks one worker: on the shared driver when nobody drives it, otherwise on its own condition
+/// variable, enlisted in the driver_slot to take the driver over when its holder leaves.
+/// `state_` tells unpark() where to knock. `Driver` is the runtime's driver (a fake one in the
+/// model tests): park(bool may_auto_advance), unpark().
 class worker_parker {
 public:
-    template <class Lock, class Driver>
-    void park(Lock& driver_lock, Driver& drv, bool may_auto_advance) {
+    template <class Driver>
+    void park(driver_slot& slot, Driver& drv, bool may_auto_advance) {
         {
             std::lock_guard lk(m_);
             if (state_ == notified) {
@@ -130,29 +199,46 @@ public:
                 return;
             }
         }
-        if (driver_lock.try_lock()) {
-            {
-                std::lock_guard lk(m_);
-                if (state_ == notified) {
-                    state_ = empty;
-                    driver_lock.unlock();
-                    return;
+        for (;;) {
+            if (slot.acquire_or_enlist(*this)) {
+                bool skip;
+                {
+                    std::lock_guard lk(m_);
+                    skip = state_ == notified;
+                    state_ = skip ? empty : parked_driver;
                 }
-                state_ = parked_driver;
+                if (!skip) drv.park(may_auto_advance);
+                // Released outside m_ (lock order) and before running anything: see driver_slot.
+                slot.release();
+                std::lock_guard lk(m_);
+                state_ = empty;  // woken by unpark, a timer or a spurious wake: the caller re-checks
+                return;
             }
-            drv.park(may_auto_advance);
-            driver_lock.unlock();
-            std::lock_guard lk(m_);
-            state_ = empty;  // woken by unpark, a timer or a spurious wake: the caller re-checks
-            return;
+            std::unique_lock lk(m_);
+            // Re-check under this lock: an unpark or a hand-off since the checks above must not
+            // be overwritten or slept through.
+            if (state_ != notified && !handed_) {
+                state_ = parked_cv;
+                cv_.wait(lk, [&] { return state_ == notified || handed_; });
+            }
+            bool handed = std::exchange(handed_, false);
+            if (state_ == notified) {
+                state_ = empty;
+                lk.unlock();
+                // Leaving for work: off the list, and a hand-off meant for this worker goes on
+                // to another sleeper.
+                if (handed || !slot.delist(*this)) {
+                    if (!handed) {
+                        std::lock_guard lk2(m_);
+                        handed_ = false;  // set by the hand-off that took it off the list
+                    }
+                    slot.pass_on();
+                }
+                return;
+            }
+            state_ = empty;
+            // Handed the driver (already off the list): go and take it.
         }
-        std::unique_lock lk(m_);
-        // Re-check under this lock: an unpark since the check above must not be overwritten.
-        if (state_ != notified) {
-            state_ = parked_cv;
-            cv_.wait(lk, [&] { return state_ == notified; });
-        }
-        state_ = empty;
     }
 
     template <class Driver>
@@ -169,10 +255,27 @@ public:
     }
 
 private:
+    friend class driver_slot;
+    void hand_driver() {
+        {
+            std::lock_guard lk(m_);
+            handed_ = true;
+        }
+        cv_.notify_one();
+    }
+
     enum : int { empty, parked_cv, parked_driver, notified };
     sync::mutex m_;
     sync::condition_variable cv_;
     int state_ = empty;
+    bool handed_ = false;  // the driver was handed to this parker, which must come and take it
 };
+
+inline void driver_slot::hand_off_locked() {
+    if (waiters_.empty()) return;
+    worker_parker* p = waiters_.back();
+    waiters_.pop_back();
+    p->hand_driver();
+}
 
 }  // namespace af::rt::detail

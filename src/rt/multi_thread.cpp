@@ -5,7 +5,8 @@
 //   - A task woken by the task a worker is running goes to that worker's LIFO slot and runs
 //     next (message passing: the receiver runs while the message is hot in cache); the LIFO
 //     slot's previous occupant moves to the back of the local queue. At most 3 LIFO tasks run
-//     in a row so that two tasks ping-ponging cannot starve the queue.
+//     in a row so that two tasks ping-ponging cannot starve the queue. A searcher that finds a
+//     victim's queue empty takes its LIFO slot (issue 21): the owner may be blocked in a poll.
 //   - A task that wakes itself (yield) and a new spawn go to the back of the local queue. A full
 //     local queue moves its older half to the injection queue.
 //   - Every 31 ticks a worker takes from the injection queue before its own queue (fairness
@@ -15,7 +16,10 @@
 //     injection queue. The last searcher to find work wakes one parked worker, so that a burst
 //     of work fans out one worker at a time instead of waking everyone (no thundering herd).
 //   - A worker that finds nothing parks. One parked worker at a time sleeps on the driver (the
-//     timer deadline; later epoll), the others on their own condition variables.
+//     timers and the reactor), the others on their own condition variables. When the driver's
+//     sleeper leaves it to run tasks, it hands the driver to a condition-variable sleeper
+//     (driver_slot in idle.hpp, issue 21): a worker that runs tasks may block in user code, and
+//     must not take the I/O and timers of every other task with it.
 //   - New work from outside, or from a worker whose queue has stealable work, wakes one parked
 //     worker only when no worker is searching (a searcher will find it).
 // Idle accounting is one atomic word (unparked workers << 16 | searching workers) plus a
@@ -44,7 +48,11 @@ struct worker {
     mt_core* core = nullptr;
     std::size_t id = 0;
     local_queue queue;
-    task_header* lifo = nullptr;
+    // Filled by this worker only; thieves may empty it (issue 21: see steal()). Exchanges, so
+    // that a task is taken once. acq_rel on the owner's fill: its release publishes the task to
+    // a thief, its acquire covers the occupant it displaces (filled by this worker, or read back
+    // as null after a thief's take, which carries nothing to acquire; one order reads simpler).
+    sync::atomic<task_header*> lifo{nullptr};
     task_header* current = nullptr;  // the task being polled
     bool searching = false;
     bool parking = false;  // inside park: wakes from here must go through the injection queue
@@ -88,7 +96,7 @@ public:
                 notify_one();
                 return;
             }
-            task_header* prev = std::exchange(w->lifo, t);
+            task_header* prev = w->lifo.exchange(t, std::memory_order_acq_rel);
             if (prev != nullptr) {
                 push_local(*w, prev);
                 notify_one();
@@ -117,7 +125,7 @@ public:
                 // is in cache, and another worker is woken only when something stealable was
                 // queued. Waking one for every spawn made a spawn-then-await chain on two
                 // workers park and unpark ~70,000 times per million levels.
-                if (task_header* prev = std::exchange(w->lifo, t)) {
+                if (task_header* prev = w->lifo.exchange(t, std::memory_order_acq_rel)) {
                     push_local(*w, prev);
                     notify_one();
                 }
@@ -154,7 +162,7 @@ public:
         }
         for (task_header* t : inject_.close()) t->release();
         for (auto& w : workers_) {
-            if (w->lifo) std::exchange(w->lifo, nullptr)->release();
+            if (task_header* t = w->lifo.exchange(nullptr, std::memory_order_acquire)) t->release();
             while (task_header* t = w->queue.pop()) t->release();
         }
         owned_.close_and_drain([](task_header* t) { t->shut_down(); });
@@ -223,9 +231,17 @@ private:
         if (w.tick % cfg_.global_interval == 0) {
             if (task_header* t = inject_.pop()) return t;
         }
-        if (w.lifo != nullptr) return std::exchange(w.lifo, nullptr);
+        if (task_header* t = take_lifo(w)) return t;
         if (task_header* t = w.queue.pop()) return t;
         return take_from_inject(w);
+    }
+
+    // The relaxed load skips the exchange (a write to the slot's cache line) when the slot is
+    // empty, the common case after a poll; the exchange's acquire pairs with the release of
+    // whoever filled the slot.
+    static task_header* take_lifo(worker& w) noexcept {
+        if (w.lifo.load(std::memory_order_relaxed) == nullptr) return nullptr;
+        return w.lifo.exchange(nullptr, std::memory_order_acquire);
     }
 
     // Takes a fair share of the injection queue: one to run now, more into the local queue.
@@ -252,7 +268,20 @@ private:
             worker& victim = *workers_[(start + i) % n];
             if (&victim == &w) continue;
             std::uint32_t got = victim.queue.steal_half(batch);
-            if (got == 0) continue;
+            if (got == 0) {
+                // The victim's LIFO slot, once its queue is empty (issue 21). A task waits there
+                // only while its owner is inside a poll (the owner takes it as soon as the poll
+                // returns), so a searcher that finds it has nothing better to do, and the owner
+                // may be blocked in user code: without this, the task would wait for that call to
+                // return however many workers are free.
+                if (task_header* t = take_lifo(victim)) {
+                    // Relaxed: metrics.
+                    w.steals.fetch_add(1, std::memory_order_relaxed);
+                    w.stolen.fetch_add(1, std::memory_order_relaxed);
+                    return t;
+                }
+                continue;
+            }
             // Relaxed: metrics.
             w.steals.fetch_add(1, std::memory_order_relaxed);
             w.stolen.fetch_add(got, std::memory_order_relaxed);
@@ -288,19 +317,19 @@ private:
                 w.budget_yields.fetch_add(1, std::memory_order_relaxed);
                 break;
             }
-            if (w.lifo == nullptr) break;
-            if (lifo_runs == 2) {
+            if (lifo_runs == 2 && w.lifo.load(std::memory_order_relaxed) != nullptr) {
                 // Enough LIFO turns: queue it behind what waits here, and let that run. Another
                 // worker is worth waking only when this one has other work first: with an empty
                 // queue the task runs next here anyway, and waking a worker every third turn
                 // made a spawn-then-await chain on two workers park and unpark ~40,000 times
                 // per million levels.
                 bool others_waiting = w.queue.size() > 0;
-                push_local(w, std::exchange(w.lifo, nullptr));
+                if (task_header* next = take_lifo(w)) push_local(w, next);
                 if (others_waiting) notify_one();
                 break;
             }
-            t = std::exchange(w.lifo, nullptr);
+            t = take_lifo(w);
+            if (t == nullptr) break;  // nothing woken by that poll, or a thief took it
         }
     }
 
@@ -322,7 +351,7 @@ private:
         // Relaxed: metrics.
         w.parks.fetch_add(1, std::memory_order_relaxed);
         w.parking = true;
-        w.parker.park(driver_lock_, driver_, false);
+        w.parker.park(driver_slot_, driver_, false);
         w.parking = false;
         if (idle_.from_parked(w.id)) w.searching = true;  // woken for work: search for it
     }
@@ -339,7 +368,7 @@ private:
     config cfg_;
     runtime_context ctx_;
     driver driver_;
-    sync::mutex driver_lock_;  // held by the worker that parks on the driver
+    driver_slot driver_slot_;  // who parks on the driver, and who takes it over (idle.hpp)
     idle idle_;
     inject_queue inject_;
     owned_tasks owned_;

@@ -52,7 +52,7 @@ struct scenario {
     idle idle_;
     std::unique_ptr<worker_parker[]> parkers;
     fake_driver driver;
-    model::mutex driver_lock;
+    af::rt::detail::driver_slot driver_slot;
     model::atomic<int> queued{0};
     model::atomic<bool> closed{false};
     int ran = 0;  // fibers: one runs at a time
@@ -100,7 +100,7 @@ struct scenario {
                 idle_.from_parked(id);
                 return;
             }
-            parkers[id].park(driver_lock, driver, false);
+            parkers[id].park(driver_slot, driver, false);
             if (idle_.from_parked(id)) searching = true;
         }
     }

@@ -19,6 +19,7 @@ namespace {
 
 using af::detail::cv_sleep;
 using af::detail::thread_parker_state;
+using af::rt::detail::driver_slot;
 using af::rt::detail::worker_parker;
 namespace model = af::model;
 
@@ -130,24 +131,24 @@ struct fake_driver {
     }
 };
 
-// A worker parks on the driver when its lock is free, else on its own condition variable; the
+// A worker parks on the driver when nobody drives it, else on its own condition variable; the
 // body unparks it once. worker_parker::park may return spuriously (the worker re-checks), so
 // the worker parks until it sees the flag the body set before unparking.
 void worker_parker_one_unpark(bool driver_taken, bool spurious) {
     worker_parker p;
     fake_driver drv;
     drv.spurious = spurious;
-    model::mutex driver_lock;
+    driver_slot slot;
     model::atomic<bool> work{false};
-    if (driver_taken) driver_lock.lock();  // another worker sleeps on the driver
+    if (driver_taken) slot.try_acquire();  // another worker sleeps on the driver
     model::thread t([&] {
         // Relaxed: ordered by the parker's mutex.
-        while (!work.load(std::memory_order_relaxed)) p.park(driver_lock, drv, false);
+        while (!work.load(std::memory_order_relaxed)) p.park(slot, drv, false);
     });
     work.store(true, std::memory_order_relaxed);
     p.unpark(drv);
     t.join();
-    if (driver_taken) driver_lock.unlock();
+    if (driver_taken) slot.release();
 }
 
 TEST(parker_model, worker_parker_on_the_driver_never_sleeps_through_an_unpark) {
@@ -160,6 +161,44 @@ TEST(parker_model, worker_parker_on_the_driver_never_sleeps_through_an_unpark_af
 
 TEST(parker_model, worker_parker_on_its_condition_variable_never_sleeps_through_an_unpark) {
     expect_clean(model::check(opts(), [] { worker_parker_one_unpark(true, false); }));
+}
+
+// Issue 21: the driver is handed from one parker to the other. Two workers park (each on the
+// driver or on its condition variable, enlisted, whichever it gets) and the body unparks them
+// one after the other. Worker 1 leaves: if it drove, it hands the driver to worker 2 if
+// enlisted; if it was enlisted and handed the driver meanwhile, it passes that on. No hand-off,
+// delisting or pass-on may make either parker sleep through its unpark (a deadlock at a join),
+// leave a parker enlisted after it left, or leave the driver held. (Whether a hand-off reaches a
+// parker that still sleeps would need a third parker; not modelled.)
+TEST(parker_model, worker_parkers_handing_the_driver_over_never_sleep_through_an_unpark) {
+    expect_clean(model::check(opts(), [] {
+        worker_parker p1;
+        worker_parker p2;
+        fake_driver drv;
+        driver_slot slot;
+        model::atomic<bool> work1{false};
+        model::atomic<bool> work2{false};
+        model::thread t1([&] {
+            // Relaxed: ordered by the parker's mutex.
+            while (!work1.load(std::memory_order_relaxed)) p1.park(slot, drv, false);
+        });
+        model::thread t2([&] {
+            while (!work2.load(std::memory_order_relaxed)) p2.park(slot, drv, false);
+        });
+        work1.store(true, std::memory_order_relaxed);
+        p1.unpark(drv);
+        t1.join();
+        // A third party taking the driver between the two (a worker coming to park) and
+        // giving it back hands it to worker 2 if enlisted.
+        if (slot.try_acquire()) slot.release();
+        work2.store(true, std::memory_order_relaxed);
+        p2.unpark(drv);
+        t2.join();
+        // Both gone: neither may stay enlisted (a later hand-off would go to a parker that is
+        // not parked), and the driver must be free.
+        AF_MODEL_ASSERT(!slot.delist(p1) && !slot.delist(p2));
+        AF_MODEL_ASSERT(slot.try_acquire());
+    }));
 }
 
 }  // namespace
