@@ -12,6 +12,8 @@
 ///     auto [client, server] = af::io::duplex(64);
 ///     co_await af::io::write_all(client, std::as_bytes(std::span("ping", 4)));
 #include "af/io/error.hpp"           // af::io::error, frame_error
+#include "af/stream/next.hpp"       // af::next: lines and framed are streams
+#include "af/future.hpp"            // af::select, af::ready: racing a read against a timer
 #include "af/io/async_read.hpp"      // concept: poll_read
 #include "af/io/async_write.hpp"     // concept: poll_write, poll_flush, poll_shutdown
 #include "af/io/async_buf_read.hpp"  // concept: poll_fill_buf, consume

@@ -16,6 +16,7 @@
 /// Addresses: socket_addr (numeric), lookup_host (names). Every socket must be created inside a
 /// runtime built with enable_io() (or enable_all()). See the book chapter "Networking".
 #include "af/net/lookup_host.hpp"
+#include "af/rt.hpp"  // every socket lives on a runtime; also af::select, af::ready
 #include "af/net/socket_addr.hpp"
 #include "af/net/tcp_listener.hpp"
 #include "af/net/tcp_stream.hpp"

@@ -14,6 +14,8 @@
 /// (af/rt/spawn.hpp), blocking work (af/rt/spawn_blocking.hpp), task-local values
 /// (af/rt/task_local.hpp), metrics and task dumps. Timers are in <af/time.hpp>.
 #include "af/core.hpp"
+#include "af/future.hpp"  // select, ready, join: what tasks on a runtime combine
+#include "af/stream/next.hpp"  // af::next: channels, intervals and sockets give streams
 #include "af/rt/dump_tasks.hpp"
 #include "af/rt/metrics.hpp"
 #include "af/rt/runtime.hpp"

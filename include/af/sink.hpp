@@ -13,6 +13,7 @@
 /// `af::stream`; the names `send` and `close` would otherwise hide the POSIX calls of the same
 /// name in code inside namespace `af`. See the book chapter "Sinks".
 #include "af/sink/error.hpp"  // af::sink_closed_error
+#include "af/channel/mpsc.hpp"  // the example's sink: a channel sender is one
 #include "af/sink/sink.hpp"   // the af::sink concept
 
 // Awaitable helpers (they borrow the sink).

@@ -175,6 +175,51 @@ TEST(join_handle, an_empty_handle_is_finished_and_aborting_it_does_nothing) {
     h.detach();
 }
 
+// Not an assert: this build may define NDEBUG (see tests/headers/CMakeLists.txt, which builds
+// this file a second time with it), and the second poll must throw there too.
+TEST(join_handle, polling_again_after_it_returned_its_output_throws_logic_error) {
+    af::executor::local_pool pool;
+    auto h = pool.spawn([]() -> af::task<std::string> { co_return "once"; });
+    pool.run_until_stalled();
+    af::waker noop = af::waker::noop();
+    af::context cx(noop);
+    EXPECT_EQ(h.poll(cx).value(), "once");
+    try {
+        (void)h.poll(cx);
+        FAIL() << "expected std::logic_error";
+    } catch (const std::logic_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "af::join_handle awaited after it already returned its output: a task's "
+                     "output can be taken only once");
+    }
+    EXPECT_TRUE(h.is_finished());
+}
+
+TEST(join_handle, polling_again_after_it_rethrew_the_task_exception_throws_logic_error) {
+    captured_exceptions cap;
+    af::executor::local_pool pool;
+    auto h = pool.spawn(fail_later("nope"));
+    pool.run_until_stalled();
+    af::waker noop = af::waker::noop();
+    af::context cx(noop);
+    EXPECT_THROW((void)h.poll(cx), std::runtime_error);
+    EXPECT_THROW((void)h.poll(cx), std::logic_error);  // not the (already moved-out) error again
+}
+
+TEST(join_handle, polling_an_empty_handle_throws_logic_error) {
+    af::join_handle<int> h;
+    af::waker noop = af::waker::noop();
+    af::context cx(noop);
+    try {
+        (void)h.poll(cx);
+        FAIL() << "expected std::logic_error";
+    } catch (const std::logic_error& e) {
+        EXPECT_STREQ(e.what(),
+                     "af::join_handle awaited while empty: it was default-constructed, moved "
+                     "from or detached, so it has no task");
+    }
+}
+
 TEST(join_handle, may_be_awaited_on_another_thread_than_the_one_running_the_task) {
     af::executor::local_pool pool;
     af::test::manual_future<int> m;

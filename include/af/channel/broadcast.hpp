@@ -18,11 +18,16 @@
 /// A send never waits: it overwrites the oldest value instead (slow receivers lag, they do not
 /// slow the sender). It fails (`closed`, value handed back) only when no receiver exists.
 ///
-/// Thread safety: all handles may be used from different threads at once (each by one thread at
-/// a time). One mutex per channel guards the ring and the list of waiting receivers; it is held
-/// for one copy and O(woken receivers) list work, never while a waker runs. A lock-free ring with
-/// per-slot sequence numbers is possible but would need per-slot reader counts for non-trivial
-/// `T`; the lock keeps copying a `T` out of a slot obviously safe against a concurrent overwrite.
+/// Thread safety, the rule of every af channel: distinct handles may be used from different
+/// threads at once, and so may the `const` members of one handle; its other members need the
+/// handle to themselves (one thread at a time). Here a sender's `send`, `subscribe`,
+/// `receiver_count` and copying are `const`: one sender may send from several threads at once. A
+/// receiver's `recv` and `poll_recv` are not: give each receiving thread its own receiver
+/// (`subscribe()`). One mutex per channel guards the ring and the list of waiting receivers; it
+/// is held for one copy and O(woken receivers) list work, never while a waker runs. A lock-free
+/// ring with per-slot sequence numbers is possible but would need per-slot reader counts for
+/// non-trivial `T`; the lock keeps copying a `T` out of a slot obviously safe against a
+/// concurrent overwrite.
 #include <cassert>      // handle misuse
 #include <cstddef>      // std::size_t
 #include <cstdint>      // sequence numbers
@@ -60,6 +65,8 @@ template <class T>
 class broadcast_receiver;
 
 /// A sending handle; copyable. Receivers end once every sender is gone.
+/// Thread safety: every member but assignment and destruction is `const` and may run on
+/// several threads at once.
 template <class T>
 class broadcast_sender {
     using state = detail::broadcast_state<T>;
@@ -118,6 +125,7 @@ private:
 };
 
 /// A receiving handle. Move-only; get more with `sender.subscribe()`.
+/// Thread safety: `recv` and `poll_recv` are not `const`: one task receives at a time.
 template <class T>
 class broadcast_receiver {
     using state = detail::broadcast_state<T>;

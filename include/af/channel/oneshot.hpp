@@ -16,7 +16,11 @@
 /// `recv_error` (kind `closed`); a dropped receiver makes `send` hand the value back and
 /// completes `sender.closed()`.
 ///
-/// Thread safety: the two ends may be used and dropped from different threads at once. The
+/// Thread safety, the rule of every af channel: distinct handles may be used from different
+/// threads at once, and so may the `const` members of one handle; its other members need the
+/// handle to themselves (one thread at a time). Here the two ends may be used and dropped from
+/// different threads at once; the sender's `send` is not `const` (and spends it), its
+/// `is_closed` and `closed` are; the receiver is a future, polled by one task at a time. The
 /// channel is one recycled heap block with an atomic state word (no lock, no reference-counted
 /// control block): a send is one atomic read-modify-write, and a receiver that finds the value
 /// already there takes it and frees the block without any. See the book chapter "Channels" and
@@ -39,6 +43,7 @@ template <class T>
 std::pair<oneshot_sender<T>, oneshot_receiver<T>> oneshot();
 
 /// The sending half of a oneshot channel. Move-only; `send` at most once.
+/// Thread safety: `is_closed` and `closed` may run on several threads at once, not with `send`.
 template <class T>
 class oneshot_sender {
     using block = af::detail::oneshot_block<T>;

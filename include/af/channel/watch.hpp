@@ -12,11 +12,16 @@
 /// (intermediate values may be skipped). Choosing: for every value to reach every receiver, use
 /// `broadcast`; for a stream of work items, `mpsc`.
 ///
-/// Thread safety: the sender and the receivers may be used from different threads at once (each
-/// handle by one thread at a time). One mutex guards the value, its version and the waiting
-/// receivers; `borrow()` holds it while the returned reference lives (keep borrows short and
-/// never across a `co_await`: a send blocks until the borrow ends). A lock rather than an RCU-like
-/// scheme keeps `T` free of any requirement beyond being movable.
+/// Thread safety, the rule of every af channel: distinct handles may be used from different
+/// threads at once, and so may the `const` members of one handle; its other members need the
+/// handle to themselves (one thread at a time). Here the sender's `send`, `borrow`, `subscribe`
+/// and `receiver_count` are `const`: one sender may publish from several threads at once. A
+/// receiver's `borrow` and `has_changed` are `const`, but `borrow_and_update`, `changed` and
+/// `poll_changed` are not: copy the receiver for each waiting thread. One mutex guards the
+/// value, its version and the waiting receivers; `borrow()` holds it while the returned
+/// reference lives (keep borrows short and never across a `co_await`: a send blocks until the
+/// borrow ends). A lock rather than an RCU-like scheme keeps `T` free of any requirement beyond
+/// being movable.
 #include <cassert>   // handle misuse
 #include <cstdint>   // versions
 #include <memory>    // shared state, heap waiter node
@@ -62,6 +67,8 @@ template <class T>
 class watch_receiver;
 
 /// The single sending handle. Move-only. Dropping it ends every receiver's `changed()`.
+/// Thread safety: every member but assignment and destruction is `const` and may run on
+/// several threads at once.
 template <class T>
 class watch_sender {
     using state = detail::watch_state<T>;
@@ -117,6 +124,8 @@ private:
 };
 
 /// A receiving handle; copyable (a copy starts with the same "seen" version).
+/// Thread safety: `borrow`, `has_changed` and copying may run on several threads at once; the
+/// members that mark a value seen (`borrow_and_update`, `changed`) need the handle to themselves.
 template <class T>
 class watch_receiver {
     using state = detail::watch_state<T>;

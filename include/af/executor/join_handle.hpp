@@ -15,8 +15,8 @@
 /// Dropping a handle detaches the task: it keeps running and its output is discarded (an
 /// exception it throws goes to af::executor::set_unhandled_exception_handler). To stop the task
 /// instead, call `abort()`.
-#include <cassert>    // misuse checks in debug builds
 #include <exception>  // std::exception, std::rethrow_exception
+#include <stdexcept>  // std::logic_error: awaited twice, or empty
 #include <type_traits>  // std::is_void_v
 #include <utility>    // std::exchange
 
@@ -39,7 +39,7 @@ class join_handle {
 public:
     using output = T;
 
-    /// An empty handle (`is_finished()` is true; do not await it).
+    /// An empty handle (`is_finished()` is true; awaiting it throws `std::logic_error`).
     join_handle() noexcept = default;
     /// Adopts the handle's reference to `t`; used by executors.
     explicit join_handle(detail::task_cell<T>* t) noexcept : cell_(t) {}
@@ -57,6 +57,8 @@ public:
 
     /// Ready with the task's output once it finished. Rethrows the task's exception, or throws
     /// `af::cancelled_error` if it was aborted or its executor shut down first.
+    /// Errors: `std::logic_error` if the handle already returned (or threw) the task's result, or
+    /// is empty; in every build, not only with assertions on.
     ///
     /// Cancellation: dropping the awaiting future drops the handle, which detaches the task (it
     /// keeps running; its output is lost).
@@ -64,7 +66,18 @@ public:
     /// wherever its own executor polls it.
     /// Thread safety: may be polled on any thread, whatever thread runs the task.
     af::poll<T> poll(context& cx) {
-        assert(cell_ != nullptr && !taken_ && "af::join_handle polled after it returned its output (or when empty)");
+        // Not an assert: with NDEBUG a second poll would move the output out again (a moved-from
+        // value, or an error slot already emptied), so every build throws instead.
+        if (cell_ == nullptr) {
+            throw std::logic_error(
+                "af::join_handle awaited while empty: it was default-constructed, moved from or "
+                "detached, so it has no task");
+        }
+        if (taken_) {
+            throw std::logic_error(
+                "af::join_handle awaited after it already returned its output: a task's output "
+                "can be taken only once");
+        }
         if (!cell_->is_complete()) {
             cell_->join_waker().register_waker(cx.waker());
             // Re-check after registering: a completion between the two is seen here or wakes us.

@@ -28,8 +28,8 @@
 ///
 /// Thread safety: polled by one thread at a time, like any future; the children's wakers may be
 /// woken from any thread.
-#include <type_traits>  // std::remove_cvref_t
-#include <utility>      // std::forward
+#include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
+#include <utility>      // std::move
 
 #include "af/core/future.hpp"
 #include "af/future/detail/join_tuple.hpp"
@@ -47,7 +47,11 @@ public:
 template <class... F>
     requires(future<std::remove_cvref_t<F>> && ...)
 join_future<std::remove_cvref_t<F>...> join(F&&... f) {
-    return join_future<std::remove_cvref_t<F>...>(std::remove_cvref_t<F>(std::forward<F>(f))...);
+    // Every named future is rejected, as af::select and the stream adaptors do, even a copyable
+    // one: a copy would leave the caller holding a twin that was never awaited.
+    static_assert((!std::is_lvalue_reference_v<F> && ...),
+                  "af::join takes ownership of its futures: pass a named future as std::move(x)");
+    return join_future<std::remove_cvref_t<F>...>(std::remove_cvref_t<F>(std::move(f))...);
 }
 
 }  // namespace af

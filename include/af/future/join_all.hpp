@@ -27,8 +27,10 @@
 /// Thread safety: polled by one thread at a time; the futures' wakers may be woken from any
 /// thread.
 #include <cassert>    // polled-after-ready check
+#include <concepts>   // std::same_as
 #include <cstddef>    // std::size_t
 #include <exception>  // std::exception_ptr
+#include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
 #include <utility>    // std::move
 #include <vector>     // input, children, output
 
@@ -89,10 +91,15 @@ private:
     bool done_ = false;
 };
 
-template <class F>
-    requires future<F>
-join_all_future<F> join_all(std::vector<F> fs) {
-    return join_all_future<F>(std::move(fs));
+// A forwarding reference rather than a vector by value: a named vector of tasks would otherwise
+// fail deep inside std::vector's copy, far from the call.
+template <class V, class F = typename std::remove_cvref_t<V>::value_type>
+    requires std::same_as<std::remove_cvref_t<V>, std::vector<F>> && future<F>
+join_all_future<F> join_all(V&& fs) {
+    // Rejected even for copyable futures, as af::join does: the caller would keep unawaited twins.
+    static_assert(!std::is_lvalue_reference_v<V>,
+                  "af::join_all takes ownership of its futures: pass a named vector as std::move(v)");
+    return join_all_future<F>(std::vector<F>(std::move(fs)));
 }
 
 }  // namespace af
