@@ -133,13 +133,22 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
     wakeable_ptr<ct_main_waker> mw = make_wakeable<ct_main_waker>(this);
     waker main_waker = waker::from(*mw);
     if (main != nullptr) main_woken_.store(true, std::memory_order_relaxed);  // Relaxed: our own flag, first poll
+    // The blocking watchdog's view of this thread's polls (null when off, or when every slot is
+    // driven by another thread).
+    struct watched_slot {
+        poll_slot* p;
+        ~watched_slot() { poll_slots::unclaim(p); }
+    } watched{cfg_.watch ? cfg_.watch->claim() : nullptr};
 
     for (;;) {
         // Acquire: pairs with unpark_main's release.
         if (main != nullptr && main_woken_.exchange(false, std::memory_order_acquire)) {
             coop::budget_scope budget(cfg_.budget);
             context cx(main_waker);
-            if (main_poll(main, cx)) return;
+            if (watched.p != nullptr) watched.p->begin(nullptr);
+            bool done = main_poll(main, cx);
+            if (watched.p != nullptr) watched.p->end();
+            if (done) return;
         }
         if (main == nullptr && stop_.load(std::memory_order_acquire)) return;  // Acquire: see stop()
 
@@ -152,7 +161,9 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
                 ran_all = false;
                 break;
             }
+            if (watched.p != nullptr) watched.p->begin(t);
             run_task(t);
+            if (watched.p != nullptr) watched.p->end();
         }
         if (ran_all || !local_.empty() || main_woken_.load(std::memory_order_relaxed)) {
             // Busy: still look at timers (and soon I/O) so a busy queue cannot starve them.

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // Parts shared by the runtime's flavors: configuration, the owned-task set, the injection
-// queue, the driver that parks a thread until work or a timer is due, and thread start-up.
+// queue, the driver that parks a thread until work or a timer is due, thread start-up, and the
+// debugging aids (blocking watchdog, dump on a signal).
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -24,11 +25,58 @@
 #include "af/rt/dump_tasks.hpp"
 #include "af/rt/metrics.hpp"
 #include "af/rt/runtime.hpp"
+#include "af/rt/watchdog.hpp"
 
 namespace af::rt::detail {
 
 namespace sync = af::detail::sync;
 using af::detail::task_header;
+
+/// Which poll a worker is in, read by the blocking watchdog (src/rt/watchdog.cpp). Written only
+/// by the thread that owns the slot: three plain stores per poll and no clock read; the watchdog
+/// times a poll itself, by seeing the same odd `seq` on successive looks.
+struct alignas(64) poll_slot {  // one cache line each: workers must not share one
+    void begin(const void* t) noexcept {
+        std::uint64_t s = seq.load(std::memory_order_relaxed);  // Relaxed: only this thread writes it
+        // Release on both stores, acquire on the watchdog's loads (seq, task, seq again): a task
+        // read from a later poll carries that poll's seq with it, so a torn pair is seen and
+        // skipped (a seqlock).
+        task.store(t, std::memory_order_release);
+        seq.store(s + 1, std::memory_order_release);  // odd: in a poll
+    }
+    void end() noexcept {
+        seq.store(seq.load(std::memory_order_relaxed) + 1, std::memory_order_release);  // even: between polls
+    }
+    sync::atomic<std::uint64_t> seq{0};
+    sync::atomic<const void*> task{nullptr};
+    sync::atomic<bool> claimed{false};  // current_thread cores: which thread drives this slot
+};
+
+/// The slots of one runtime: one per worker (multi_thread, thread_per_core), one for
+/// current_thread. Shared by the workers (through config) and the watchdog.
+class poll_slots {
+public:
+    explicit poll_slots(std::size_t n) : n_(n), slots_(new poll_slot[n]) {}
+    std::size_t size() const noexcept { return n_; }
+    poll_slot& operator[](std::size_t i) noexcept { return slots_[i]; }
+    /// A free slot for the thread about to drive a current_thread core; null when all are taken
+    /// (that thread's polls go unwatched).
+    poll_slot* claim() noexcept {
+        for (std::size_t i = 0; i < n_; ++i) {
+            bool expected = false;
+            // Acquire/release: the previous driver's last stores to the slot come before ours.
+            if (slots_[i].claimed.compare_exchange_strong(expected, true, std::memory_order_acquire)) return &slots_[i];
+        }
+        return nullptr;
+    }
+    static void unclaim(poll_slot* s) noexcept {
+        if (s != nullptr) s->claimed.store(false, std::memory_order_release);
+    }
+
+private:
+    std::size_t n_;
+    std::unique_ptr<poll_slot[]> slots_;
+};
 
 struct config {
     flavor kind = flavor::multi_thread;
@@ -50,6 +98,13 @@ struct config {
     unsigned event_interval = 61;
     unsigned global_interval = 31;
     bool lifo = true;
+    // Debugging aids (src/rt/watchdog.cpp, src/rt/dump_signal.cpp). `watch` is null when the
+    // watchdog is off; workers publish their polls to it.
+    std::shared_ptr<poll_slots> watch;
+    std::chrono::nanoseconds watch_threshold{};
+    std::function<void(const blocking_report&)> on_blocking;
+    int dump_signal = 0;
+    std::function<void(const std::string&)> on_dump;
 };
 
 runtime_core* make_current_thread(config c);
@@ -246,6 +301,36 @@ reactor* make_reactor(io_backend kind);
 /// Fills the time and blocking parts of `m`.
 void fill_common_metrics(runtime_metrics& m, af::time::detail::time_driver* time, blocking_pool* blocking);
 
+/// The watchdog's thread: every threshold / 2 it looks at each slot, and reports a poll it has
+/// seen running for at least the threshold, once per poll.
+class watchdog {
+public:
+    watchdog(std::shared_ptr<poll_slots> slots, std::chrono::nanoseconds threshold,
+             std::function<void(const blocking_report&)> hook);
+    ~watchdog();  // stops and joins the thread
+    watchdog(const watchdog&) = delete;
+    watchdog& operator=(const watchdog&) = delete;
+
+private:
+    void run();
+    std::shared_ptr<poll_slots> slots_;
+    std::chrono::nanoseconds threshold_;
+    std::function<void(const blocking_report&)> hook_;
+    std::mutex m_;
+    std::condition_variable cv_;
+    bool stop_ = false;
+    std::thread thread_;
+};
+
+/// Makes a dump of `rt` go to `hook` (stderr when empty) whenever the process receives
+/// `signum`, until unregister_dump (src/rt/dump_signal.cpp). Throws std::system_error when the
+/// handler cannot be installed.
+void register_dump(int signum, runtime_core* rt, std::function<void(const std::string&)> hook);
+/// Idempotent; waits for a dump of `rt` in progress.
+void unregister_dump(runtime_core* rt) noexcept;
+/// SIGQUIT, QUIT or 3 to 3; 0 for anything else.
+int parse_signal(const char* text) noexcept;
+
 /// The time driver and blocking pool a runtime owns, built from the config.
 struct services {
     explicit services(const config& c, runtime_core* rt);
@@ -256,8 +341,12 @@ struct services {
     std::unique_ptr<af::time::detail::time_driver> time;
     std::unique_ptr<reactor, reactor_release> io;
     std::unique_ptr<blocking_pool> blocking;
+    std::unique_ptr<watchdog> watch;  // null when off
+    runtime_core* dumped = nullptr;   // registered for signal dumps
     runtime_context context(runtime_core* rt) const noexcept { return {rt, time.get(), blocking.get(), io.get()}; }
     void shutdown(std::chrono::nanoseconds timeout) noexcept;
+    /// Stops the watchdog and the signal dumps (shutdown and the destructor call it).
+    void stop_debugging() noexcept;
 };
 
 }  // namespace af::rt::detail

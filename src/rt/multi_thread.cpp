@@ -54,6 +54,7 @@ struct worker {
     // as null after a thief's take, which carries nothing to acquire; one order reads simpler).
     sync::atomic<task_header*> lifo{nullptr};
     task_header* current = nullptr;  // the task being polled
+    poll_slot* watched = nullptr;    // where the blocking watchdog sees our polls; null when off
     bool searching = false;
     bool parking = false;  // inside park: wakes from here must go through the injection queue
     std::uint32_t tick = 0;
@@ -78,6 +79,7 @@ public:
             workers_[i]->core = this;
             workers_[i]->id = i;
             workers_[i]->rng = 0x9e3779b97f4a7c15ull * (i + 1);
+            if (cfg_.watch) workers_[i]->watched = &(*cfg_.watch)[i];
         }
     }
 
@@ -311,7 +313,9 @@ private:
             // awaited it may read the metrics before this worker would get to count after.
             // Relaxed: metrics.
             w.polls.fetch_add(1, std::memory_order_relaxed);
+            if (w.watched != nullptr) w.watched->begin(t);
             t->run();
+            if (w.watched != nullptr) w.watched->end();
             w.current = nullptr;
             if (!coop::has_budget_remaining()) {
                 w.budget_yields.fetch_add(1, std::memory_order_relaxed);

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The runtime's shared parts: builder, runtime and handle, the driver, services (time and
-// blocking pool), thread start-up, metrics and task dumps.
+// blocking pool, and the debugging aids: watchdog and signal dumps), thread start-up, metrics
+// and task dumps.
 #include "af/rt/runtime.hpp"
 
 #include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -144,11 +146,25 @@ services::services(const config& c, runtime_core* rt) {
     thread_config tc{c.thread_name, c.on_start, c.on_stop};
     blocking = std::make_unique<blocking_pool>(c.max_blocking, c.keep_alive, std::move(tc),
                                                runtime_context{rt, time.get(), nullptr, io.get()});
+    // Last, so that a throw above leaves nothing running.
+    if (c.watch) watch = std::make_unique<watchdog>(c.watch, c.watch_threshold, c.on_blocking);
+    if (c.dump_signal != 0) {
+        register_dump(c.dump_signal, rt, c.on_dump);
+        dumped = rt;
+    }
 }
 
-services::~services() = default;
+services::~services() { stop_debugging(); }
+
+void services::stop_debugging() noexcept {
+    watch.reset();
+    if (dumped != nullptr) unregister_dump(std::exchange(dumped, nullptr));
+}
 
 void services::shutdown(std::chrono::nanoseconds timeout) noexcept {
+    // Before the runtime goes: a signal dump must not read a runtime being freed. (Shutdown
+    // comes after the workers stopped, so the watchdog has nothing left to see.)
+    stop_debugging();
     try {
         blocking->shutdown(timeout);
     } catch (...) {
@@ -285,6 +301,30 @@ runtime builder::build() const {
     c.event_interval = event_interval_;
     c.lifo = lifo_;
     c.io_kind = io_kind_;
+#ifdef NDEBUG
+    std::chrono::milliseconds threshold = watchdog_.value_or(std::chrono::milliseconds::zero());
+#else
+    std::chrono::milliseconds threshold = watchdog_.value_or(std::chrono::milliseconds(100));
+#endif
+    if (threshold < std::chrono::milliseconds::zero()) {
+        throw std::invalid_argument("af::rt::builder: blocking_watchdog needs a positive threshold");
+    }
+    if (threshold > std::chrono::milliseconds::zero()) {
+        // One slot per thread that polls tasks: the workers, or current_thread's driving thread.
+        c.watch = std::make_shared<detail::poll_slots>(flavor_ == flavor::current_thread ? 1 : c.workers);
+        c.watch_threshold = threshold;
+        c.on_blocking = on_blocking_;
+    }
+    c.dump_signal = dump_signal_;
+    if (c.dump_signal == 0) {
+        if (const char* env = std::getenv("AF_DUMP_SIGNAL"); env != nullptr && *env != '\0') {
+            c.dump_signal = detail::parse_signal(env);
+            if (c.dump_signal == 0) {
+                std::fprintf(stderr, "af: AF_DUMP_SIGNAL=%s is not a signal (try SIGQUIT, USR1 or 3); ignored\n", env);
+            }
+        }
+    }
+    c.on_dump = on_dump_;
     switch (flavor_) {
     case flavor::current_thread: return runtime(detail::make_current_thread(std::move(c)));
     case flavor::multi_thread: return runtime(detail::make_multi_thread(std::move(c)));

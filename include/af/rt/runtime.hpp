@@ -44,6 +44,7 @@
 #include "af/executor/join_handle.hpp"
 #include "af/executor/spawn.hpp"
 #include "af/rt/detail/runtime_core.hpp"
+#include "af/rt/watchdog.hpp"
 
 namespace af::rt {
 
@@ -142,6 +143,10 @@ private:
 /// Defaults: multi_thread, one worker per hardware thread, time and I/O off, 512 blocking
 /// threads kept alive 10 s when idle. `build()` throws std::invalid_argument for impossible
 /// settings (zero workers, zero blocking threads, a seed on a multi-thread runtime).
+///
+/// Debugging aids (docs/book/runtime.md, "A task that blocks"): the blocking watchdog, on by
+/// default when af is built without NDEBUG, and a dump of every task on a signal, off unless
+/// `dump_on_signal` or the environment variable AF_DUMP_SIGNAL (SIGQUIT, USR1, 3...) asks.
 class builder {
 public:
     builder() = default;
@@ -228,6 +233,38 @@ public:
         return *this;
     }
 
+    /// Reports (once) every poll that holds a worker longer than `threshold`; see
+    /// af/rt/watchdog.hpp. One more thread, waking every threshold / 2. Default: on at 100 ms
+    /// when af is built without NDEBUG, off otherwise.
+    builder& blocking_watchdog(std::chrono::milliseconds threshold) noexcept {
+        watchdog_ = threshold;
+        return *this;
+    }
+    builder& disable_blocking_watchdog() noexcept {
+        watchdog_ = std::chrono::milliseconds::zero();
+        return *this;
+    }
+    /// Where watchdog reports go (default: to_string(report) on stderr). Called on the
+    /// watchdog's thread; it must not block for long, other reports wait for it.
+    builder& on_blocking(std::function<void(const blocking_report&)> f) {
+        on_blocking_ = std::move(f);
+        return *this;
+    }
+    /// Prints `dump_tasks()` of this runtime to stderr when the process receives `signum`
+    /// (`kill -QUIT <pid>` with SIGQUIT, as a JVM does). The handler only writes to a pipe; a
+    /// thread of af's reads it and dumps, so the dump works while every worker is blocked. The
+    /// signal's previous handler is put back when the last such runtime is gone. Do not also
+    /// use the same signal with af::signal. Overrides the AF_DUMP_SIGNAL environment variable.
+    builder& dump_on_signal(int signum) noexcept {
+        dump_signal_ = signum;
+        return *this;
+    }
+    /// Where signal dumps go (default: stderr), on af's dump thread.
+    builder& on_dump(std::function<void(const std::string&)> f) {
+        on_dump_ = std::move(f);
+        return *this;
+    }
+
     runtime build() const;
 
 private:
@@ -254,6 +291,10 @@ private:
     af::rt::io_backend io_kind_ = af::rt::io_backend::automatic;
     unsigned global_interval_ = 31;
     unsigned event_interval_ = 61;
+    std::optional<std::chrono::milliseconds> watchdog_;  // unset: the NDEBUG default; zero: off
+    std::function<void(const blocking_report&)> on_blocking_;
+    int dump_signal_ = 0;
+    std::function<void(const std::string&)> on_dump_;
 };
 
 class runtime {
