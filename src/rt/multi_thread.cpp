@@ -53,6 +53,11 @@ struct worker {
     // a thief, its acquire covers the occupant it displaces (filled by this worker, or read back
     // as null after a thief's take, which carries nothing to acquire; one order reads simpler).
     sync::atomic<task_header*> lifo{nullptr};
+    // Set by a thief that emptied `lifo`: the owner is probably blocked in a poll, so its next
+    // fill of the empty slot wakes a worker (fill_lifo). Without it, the thief could run the
+    // stolen task, find nothing else and park, and a task the blocked owner spawns next would
+    // sit in the slot until the block ends (a stealable slot is only useful if someone looks).
+    sync::atomic<bool> lifo_stolen{false};
     task_header* current = nullptr;  // the task being polled
     poll_slot* watched = nullptr;    // where the blocking watchdog sees our polls; null when off
     bool searching = false;
@@ -98,11 +103,7 @@ public:
                 notify_one();
                 return;
             }
-            task_header* prev = w->lifo.exchange(t, std::memory_order_acq_rel);
-            if (prev != nullptr) {
-                push_local(*w, prev);
-                notify_one();
-            }
+            fill_lifo(*w, t);
             return;
         }
         if (!inject_.push(t)) {
@@ -127,10 +128,7 @@ public:
                 // is in cache, and another worker is woken only when something stealable was
                 // queued. Waking one for every spawn made a spawn-then-await chain on two
                 // workers park and unpark ~70,000 times per million levels.
-                if (task_header* prev = w->lifo.exchange(t, std::memory_order_acq_rel)) {
-                    push_local(*w, prev);
-                    notify_one();
-                }
+                fill_lifo(*w, t);
                 return;
             }
             push_local(*w, t);
@@ -241,6 +239,22 @@ private:
     // The relaxed load skips the exchange (a write to the slot's cache line) when the slot is
     // empty, the common case after a poll; the exchange's acquire pairs with the release of
     // whoever filled the slot.
+    // The owner puts `t` in its LIFO slot. The occupant it displaces goes to the ring and wakes a
+    // worker (there is something to steal); an empty slot wakes one only if a thief emptied it.
+    void fill_lifo(worker& w, task_header* t) noexcept {
+        if (task_header* prev = w.lifo.exchange(t, std::memory_order_acq_rel)) {
+            push_local(w, prev);
+            notify_one();
+            return;
+        }
+        // Relaxed load first: the common case (no theft) pays no RMW. The exchange takes the
+        // flag once; a theft racing this fill is seen by the thief's next search instead.
+        if (w.lifo_stolen.load(std::memory_order_relaxed) &&
+            w.lifo_stolen.exchange(false, std::memory_order_relaxed)) {
+            notify_one();
+        }
+    }
+
     static task_header* take_lifo(worker& w) noexcept {
         if (w.lifo.load(std::memory_order_relaxed) == nullptr) return nullptr;
         return w.lifo.exchange(nullptr, std::memory_order_acquire);
@@ -277,6 +291,7 @@ private:
                 // may be blocked in user code: without this, the task would wait for that call to
                 // return however many workers are free.
                 if (task_header* t = take_lifo(victim)) {
+                    victim.lifo_stolen.store(true, std::memory_order_relaxed);  // a hint: fill_lifo
                     // Relaxed: metrics.
                     w.steals.fetch_add(1, std::memory_order_relaxed);
                     w.stolen.fetch_add(1, std::memory_order_relaxed);

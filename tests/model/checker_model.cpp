@@ -252,6 +252,45 @@ TEST(checker_basics, spurious_wakeups_are_explored_when_asked) {
     EXPECT_TRUE(r.failed) << r;
 }
 
+// With spurious returns on, a predicate loop still ends: each thread takes at most one, so the
+// search stays finite instead of hitting the step bound.
+TEST(checker_basics, spurious_wakeups_keep_a_predicate_loop_finite) {
+    options o = weak();
+    o.spurious_wakeups = true;
+    auto r = check(o, [] {
+        af::model::mutex m;
+        af::model::condition_variable cv;
+        bool ready = false;
+        thread waiter([&] {
+            std::unique_lock lk(m);
+            while (!ready) cv.wait(lk);
+        });
+        thread notifier([&] {
+            std::lock_guard lk(m);
+            ready = true;
+            cv.notify_one();
+        });
+        waiter.join();
+        notifier.join();
+    });
+    EXPECT_FALSE(r.failed) << r;
+    EXPECT_TRUE(r.exhaustive) << r;
+}
+
+// A thread with no visible operation at all ends cleanly (it used to abort the process).
+TEST(checker_basics, a_thread_with_no_visible_operation_ends) {
+    auto r = check(weak(), [] {
+        atomic<int> x{0};
+        thread a([&] { x.store(1); });
+        thread b([] {});
+        a.join();
+        b.join();
+        AF_MODEL_ASSERT(x.load() == 1);
+    });
+    EXPECT_FALSE(r.failed) << r;
+    EXPECT_TRUE(r.exhaustive) << r;
+}
+
 TEST(checker_basics, a_spin_loop_with_yield_terminates) {
     auto r = check(weak(), [] {
         atomic<bool> flag{false};

@@ -56,6 +56,7 @@ struct fiber {
     bool yielded = false;
     std::uint32_t yield_seq = 0;  // stores with a smaller seq are visible to this thread (yield)
     bool fresh = false;  // not run yet: its first scheduling point was the one that picked it
+    int spurious_left = 0;  // spurious condition_variable returns this thread may still take
     bool joined = false;
     vclock vc, fence_rel, acq_pending;
     eh_state eh;
@@ -237,6 +238,7 @@ void fiber_main() {
     fiber& t = e.threads[me];
     t.fn = nullptr;
     t.st = status::finished;
+    t.fresh = false;  // a thread with no visible operation ends on its first scheduling point
     record("end", nullptr, "", 0);
     unblock_all(&t);  // joiners
     sched();
@@ -260,6 +262,7 @@ int new_fiber(std::function<void()> fn) {
     f.yielded = false;
     f.yield_seq = 0;
     f.fresh = true;
+    f.spurious_left = 1;  // one per thread: enough to test every retry loop, and still finite
     f.joined = false;
     f.vc = vclock{};
     f.fence_rel = vclock{};
@@ -557,7 +560,9 @@ void mutex::unlock(const char* file, int line) {
 void condition_variable::wait(std::unique_lock<mutex>& lk, const char* file, int line) {
     if (!g_exec) return;  // sequential use: nobody else could notify
     mutex& m = *lk.mutex();
-    bool spurious = g_exec->opt.spurious_wakeups && detail::choose(2) == 1;
+    detail::fiber& me = detail::cur();
+    bool spurious = g_exec->opt.spurious_wakeups && me.spurious_left > 0 && detail::choose(2) == 1;
+    if (spurious) --me.spurious_left;
     m.unlock(file, line);
     if (!spurious) {
         waiters_[n_++] = static_cast<std::uint8_t>(g_exec->current);

@@ -28,7 +28,7 @@ struct options {
     bool weak_memory = true;            // loads may read stale stores (see the ADR)
     std::size_t max_executions = 200000;
     std::size_t max_steps = 20000;      // scheduling points in one execution: more is a livelock
-    bool spurious_wakeups = false;      // condition_variable::wait may return without a notify
+    bool spurious_wakeups = false;      // condition_variable::wait may return without a notify (once per thread)
 };
 
 /// What `check` found. `trace` is the schedule of the failing execution, one operation a line.
