@@ -8,6 +8,7 @@
 
 #include "af/core/coop.hpp"
 #include "af/core/wakeable.hpp"
+#include "af/future/select.hpp"
 
 namespace af::rt::detail {
 namespace {
@@ -129,6 +130,9 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
     struct reset_current {
         ~reset_current() { current_ct = nullptr; }
     } reset;
+    // Seeded mode replays select's choices too: its per-thread start generator restarts from
+    // the seed at each block_on, whatever ran on this thread before (ADR 0013).
+    if (cfg_.seed) af::detail::reseed_select(*cfg_.seed);
     // Tasks queued from this thread while it was not driving went through inject_.
     wakeable_ptr<ct_main_waker> mw = make_wakeable<ct_main_waker>(this);
     waker main_waker = waker::from(*mw);

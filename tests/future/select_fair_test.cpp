@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "af/channel/mpsc.hpp"
 #include "af/core/coop.hpp"
 #include "af/core/task.hpp"
+#include "af/executor/block_on.hpp"
 #include "af/future/never.hpp"
 #include "af/future/ready.hpp"
 #include "af/future/select_all.hpp"
@@ -188,6 +190,26 @@ void expect_the_sibling_branch_wins(af::rt::runtime rt) {
     EXPECT_EQ(won, 1) << "the flooded reader starved its sibling branch";
     EXPECT_EQ(p.sibling_steps.load(), 200) << "a sibling task kept running";
     EXPECT_EQ(p.ticks.load(), 3) << "the timers kept running";
+}
+
+// A seeded current_thread runtime replays select's choices: the same seed gives the same
+// winners, whatever selects ran on the thread before; another seed gives other ones.
+TEST(select_fair, a_seeded_runtime_replays_the_same_choices) {
+    auto winners = [](std::uint64_t seed) {
+        af::rt::runtime rt = af::rt::builder().current_thread().rng_seed(seed).build();
+        return rt.block_on([]() -> af::task<std::vector<std::size_t>> {
+            std::vector<std::size_t> w;
+            for (int i = 0; i < 50; ++i) {
+                auto r = co_await af::select(af::ready(1), af::ready(2), af::ready(3));
+                w.push_back(r.index());
+            }
+            co_return w;
+        });
+    };
+    std::vector<std::size_t> a = winners(7);
+    for (int i = 0; i < 13; ++i) (void)af::block_on(af::select(af::ready(1), af::ready(2)));
+    EXPECT_EQ(winners(7), a);
+    EXPECT_NE(winners(8), a);
 }
 
 }  // namespace
