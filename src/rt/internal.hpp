@@ -318,6 +318,7 @@ private:
     std::function<void(const blocking_report&)> hook_;
     std::mutex m_;
     std::condition_variable cv_;
+    bool started_ = false;  // the thread runs: the constructor waits for it
     bool stop_ = false;
     std::thread thread_;
 };

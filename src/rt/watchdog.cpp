@@ -42,8 +42,19 @@ watchdog::watchdog(std::shared_ptr<poll_slots> slots, std::chrono::nanoseconds t
     : slots_(std::move(slots)), threshold_(threshold), hook_(std::move(hook)) {
     thread_ = std::thread([this] {
         apply_thread_name("af-watchdog");
+        {
+            std::lock_guard lk(m_);
+            started_ = true;
+        }
+        cv_.notify_all();
         run();
     });
+    // Wait until the thread runs, so that its start belongs to build() and not to whatever the
+    // program does next: under UBSan a new thread's first virtual call probes memory through a
+    // descriptor, and a program that then uses up its descriptors (tests/net/limits_test.cpp)
+    // got a false "invalid vptr" when the thread started late.
+    std::unique_lock lk(m_);
+    cv_.wait(lk, [this] { return started_; });
 }
 
 watchdog::~watchdog() {
