@@ -11,19 +11,12 @@
 
 #include "af/channel/detail/mpsc_block_queue.hpp"
 #include "af/test/wake_counter.hpp"
+#include "channel/throwing_move.hpp"
 
 namespace {
 
 namespace mpsc = af::channel::mpsc;
 
-struct throwing_move {
-    int v;
-    bool throw_on_move;
-    explicit throwing_move(int x, bool t = false) : v(x), throw_on_move(t) {}
-    throwing_move(throwing_move&& o) : v(o.v), throw_on_move(o.throw_on_move) {
-        if (throw_on_move) throw std::runtime_error("move failed");
-    }
-};
 
 using queue = af::detail::mpsc_block_queue<throwing_move>;
 constexpr int cap = static_cast<int>(queue::block_cap);

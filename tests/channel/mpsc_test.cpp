@@ -20,6 +20,7 @@
 #include "af/executor/block_on.hpp"
 #include "af/test/drop_counter.hpp"
 #include "af/test/wake_counter.hpp"
+#include "channel/throwing_move.hpp"
 #if __has_include("af/stream/stream.hpp")
 #include "af/stream/stream.hpp"
 static_assert(af::stream<af::channel::mpsc::receiver<int>>);
@@ -454,15 +455,6 @@ TEST(mpsc, no_value_and_no_wake_up_lost_when_waiters_are_cancelled_at_random) {
 // The lock-free queue and the atomic capacity (ADR 0009): block boundaries, reclamation, drops,
 // throwing moves, and threads racing sends, closes, permits and the last drops.
 
-// A value whose move constructor throws when asked to: sending it must skip its slot cleanly.
-struct throwing_move {
-    int v;
-    bool throw_on_move;
-    explicit throwing_move(int x, bool t = false) : v(x), throw_on_move(t) {}
-    throwing_move(throwing_move&& o) : v(o.v), throw_on_move(o.throw_on_move) {
-        if (throw_on_move) throw std::runtime_error("move failed");
-    }
-};
 
 TEST(mpsc, values_cross_block_boundaries_in_order_with_every_interleaving_of_sends_and_receives) {
     auto [tx, rx] = mpsc::unbounded<int>();
