@@ -113,11 +113,11 @@ TEST(random_cancellation, oneshot_loses_no_value_and_no_wake_up) {
         };
         auto check = [&](int step) {
             for (auto& p : ps) {
-                if (p->rx && !p->rx_done && p->rx->polls > 0) {
-                    ASSERT_EQ(p->rx->woken(), p->sent || p->tx_gone) << "receiver wake, step " << step;
+                if (p->rx && !p->rx_done && p->rx->poll_count() > 0) {
+                    ASSERT_EQ(p->rx->is_woken(), p->sent || p->tx_gone) << "receiver wake, step " << step;
                 }
-                if (p->closed && p->closed->polls > 0) {
-                    ASSERT_EQ(p->closed->woken(), p->rx_released) << "closed() wake, step " << step;
+                if (p->closed && p->closed->poll_count() > 0) {
+                    ASSERT_EQ(p->closed->is_woken(), p->rx_released) << "closed() wake, step " << step;
                 }
             }
         };
@@ -195,8 +195,8 @@ struct mpsc_waiter {
     std::unique_ptr<stepped<mpsc::reserve_future<int>>> reserve;
     int value = 0;
     std::size_t order = 0;
-    int polls() const { return send ? send->polls : reserve->polls; }
-    bool woken() const { return send ? send->woken() : reserve->woken(); }
+    int polls() const { return static_cast<int>(send ? send->poll_count() : reserve->poll_count()); }
+    bool woken() const { return send ? send->is_woken() : reserve->is_woken(); }
 };
 
 void mpsc_walk(std::mt19937& rng, std::size_t cap, bool unbounded, af::test::cancel_points& points) {
@@ -274,8 +274,8 @@ void mpsc_walk(std::mt19937& rng, std::size_t cap, bool unbounded, af::test::can
             EXPECT_FALSE(closed) << "a waiting sender was not woken by close, step " << step;
             EXPECT_EQ(used, cap) << "a slot is free but the oldest waiting sender was not woken, step " << step;
         }
-        if (rf && rf->polls > 0 && sent_ok.size() > received.size()) {
-            EXPECT_TRUE(rf->woken()) << "a value is queued but the receiver was not woken, step " << step;
+        if (rf && rf->poll_count() > 0 && sent_ok.size() > received.size()) {
+            EXPECT_TRUE(rf->is_woken()) << "a value is queued but the receiver was not woken, step " << step;
         }
     };
 
@@ -455,8 +455,8 @@ TEST(random_cancellation, broadcast_loses_no_value_and_no_wake_up) {
         };
         auto check = [&](int step) {
             for (auto& r : rs) {
-                if (r->f && r->f->polls > 0) {
-                    ASSERT_EQ(r->f->woken(), sent != r->sent_at_poll || !tx) << "recv wake, step " << step;
+                if (r->f && r->f->poll_count() > 0) {
+                    ASSERT_EQ(r->f->is_woken(), sent != r->sent_at_poll || !tx) << "recv wake, step " << step;
                 }
             }
         };
@@ -566,8 +566,8 @@ TEST(random_cancellation, watch_loses_no_change_and_no_wake_up) {
         auto check = [&](int step) {
             for (auto& r : rs) {
                 EXPECT_EQ(r->rx.has_changed(), r->seen != version);
-                if (r->f && r->f->polls > 0) {
-                    ASSERT_EQ(r->f->woken(), version != r->version_at_poll || !tx) << "changed() wake, step " << step;
+                if (r->f && r->f->poll_count() > 0) {
+                    ASSERT_EQ(r->f->is_woken(), version != r->version_at_poll || !tx) << "changed() wake, step " << step;
                 }
             }
         };

@@ -19,28 +19,16 @@
 #include <gtest/gtest.h>
 
 #include "af/core/future.hpp"
-#include "af/test/wake_counter.hpp"
+#include "af/test/mock_task.hpp"
 
 namespace af::test {
 
-/// One future stepped by hand. `woken()` is true when a wake arrived since the last poll.
+/// One future stepped by hand: an af::test::mock_task whose future is built in its heap slot by
+/// `make()`, so it never moves after its first poll.
 template <class F>
-struct stepped {
+struct stepped : af::test::mock_task<F> {
     template <class Make>
-    explicit stepped(Make&& make) : fut(std::forward<Make>(make)()) {}
-
-    af::poll<output_of<F>> poll() {
-        seen = wc.count();
-        ++polls;
-        af::context cx(wc.waker());
-        return fut->poll(cx);
-    }
-    bool woken() const noexcept { return wc.count() != seen; }
-
-    af::test::wake_counter wc;
-    std::optional<F> fut;
-    std::size_t seen = 0;
-    int polls = 0;
+    explicit stepped(Make&& make) : af::test::mock_task<F>(std::in_place, std::forward<Make>(make)) {}
 };
 
 enum class cancel_point : unsigned char { unpolled, queued, woken, completed };
@@ -51,7 +39,7 @@ public:
     /// Classifies a still-pending stepped future at the moment it is destroyed.
     template <class F>
     void note_pending(const stepped<F>& s) noexcept {
-        note(s.polls == 0 ? cancel_point::unpolled : s.woken() ? cancel_point::woken : cancel_point::queued);
+        note(s.poll_count() == 0 ? cancel_point::unpolled : s.is_woken() ? cancel_point::woken : cancel_point::queued);
     }
     /// Every point was reached at least once over the whole run: a walk that never cancels a
     /// woken waiter would pass without testing the hardest case.

@@ -65,12 +65,12 @@ struct lock_entry_of final : lock_entry {
         auto p = s.poll();
         if (p.is_pending()) return false;
         guard.emplace(std::move(p).value());
-        s.fut.reset();
+        s.reset();
         done = true;
         return true;
     }
-    bool woken() const override { return s.woken(); }
-    int polls() const override { return s.polls; }
+    bool woken() const override { return s.is_woken(); }
+    int polls() const override { return static_cast<int>(s.poll_count()); }
     stepped<F> s;
     std::optional<af::output_of<F>> guard;
 };
@@ -307,7 +307,7 @@ TEST(random_cancellation, notify_loses_no_notification_and_no_wake_up) {
             // Exact wakes: every waiter the model says was woken has been, and no other.
             for (auto& e : es) {
                 const bool should = e->state == st::woken_one || e->state == st::woken_all;
-                ASSERT_EQ(e->s.polls > 0 && e->s.woken(), should) << "step " << step << ", state " << static_cast<int>(e->state);
+                ASSERT_EQ(e->s.poll_count() > 0 && e->s.is_woken(), should) << "step " << step << ", state " << static_cast<int>(e->state);
             }
         }
         while (!es.empty()) {
@@ -398,7 +398,7 @@ TEST(random_cancellation, barrier_counts_no_cancelled_arrival_and_loses_no_relea
             }
             if (::testing::Test::HasFatalFailure()) return;
             for (auto& e : es)
-                ASSERT_EQ(e->s.polls > 0 && e->s.woken(), e->state == st::released) << "step " << step;
+                ASSERT_EQ(e->s.poll_count() > 0 && e->s.is_woken(), e->state == st::released) << "step " << step;
         }
         EXPECT_EQ(leaders, generations);
         EXPECT_LE(followers, generations * static_cast<int>(size - 1));
@@ -410,7 +410,7 @@ TEST(random_cancellation, barrier_counts_no_cancelled_arrival_and_loses_no_relea
             EXPECT_EQ(fresh.back()->s.poll().is_ready(), i + 1 == size) << "arrival " << i;
         }
         for (std::size_t i = 0; i + 1 < size; ++i) {
-            EXPECT_TRUE(fresh[i]->s.woken());
+            EXPECT_TRUE(fresh[i]->s.is_woken());
             EXPECT_TRUE(fresh[i]->s.poll().is_ready());
         }
     });
@@ -491,7 +491,7 @@ TEST(random_cancellation, once_cell_initializes_exactly_once_and_loses_no_wake_u
             default:  // re-poll the woken, maybe one spurious poll
                 for (std::size_t i = 0; i < es.size();) {
                     const std::size_t before = es.size();
-                    if (es[i]->s.polls == 0 || es[i]->s.woken() || rng() % 8 == 0) poll_entry(i);
+                    if (es[i]->s.poll_count() == 0 || es[i]->s.is_woken() || rng() % 8 == 0) poll_entry(i);
                     if (es.size() == before) ++i;
                 }
             }
@@ -505,9 +505,9 @@ TEST(random_cancellation, once_cell_initializes_exactly_once_and_loses_no_wake_u
             // (the next in line to initialize, or all of them once the value is set).
             bool waiting = false, someone_woken = false;
             for (auto& e : es) {
-                if (e->s.polls == 0) continue;
+                if (e->s.poll_count() == 0) continue;
                 waiting = true;
-                someone_woken |= e->s.woken();
+                someone_woken |= e->s.is_woken();
             }
             if (waiting && alive_inits() == 0) {
                 EXPECT_TRUE(someone_woken) << "stalled, step " << step;
@@ -519,7 +519,7 @@ TEST(random_cancellation, once_cell_initializes_exactly_once_and_loses_no_wake_u
             finish_an_initializer();
             for (std::size_t i = 0; i < es.size();) {
                 const std::size_t before = es.size();
-                if (es[i]->s.polls == 0 || es[i]->s.woken()) poll_entry(i);
+                if (es[i]->s.poll_count() == 0 || es[i]->s.is_woken()) poll_entry(i);
                 if (es.size() == before) ++i;
             }
             if (::testing::Test::HasFatalFailure()) return;
