@@ -26,6 +26,8 @@
 #include "af/io/read_to_end.hpp"         // read_to_end(r, vec): until end of stream
 #include "af/io/read_to_string.hpp"      // read_to_string(r, str)
 #include "af/io/write_all.hpp"           // write_all(w, buf)
+#include "af/io/io_slice.hpp"            // io_slice: one chunk of a vectored write (an iovec)
+#include "af/io/write_all_vectored.hpp"  // write_all_vectored(w, slices): gathered, one writev a poll
 #include "af/io/flush.hpp"               // flush(w)
 #include "af/io/shutdown.hpp"            // shutdown(w)
 #include "af/io/copy.hpp"                // copy(r, w): bytes copied

@@ -21,11 +21,21 @@
 ///
 /// Await writes with `af::io::write_all`, `flush` and `shutdown`; batch small writes with
 /// `af::io::buf_writer`. See the book chapter "I/O traits".
+///
+/// Vectored writes (optional): a writer that can take several chunks in one call (sockets:
+/// writev) also has `poll_write_vectored(cx, std::span<const af::io::io_slice>)`, returning how
+/// many bytes of the chunks' concatenation it accepted, and `is_write_vectored()` returning
+/// true. They are not part of the concept (every writer would have to write them); call them
+/// through the free functions `af::io::poll_write_vectored(w, cx, slices)` (for a writer
+/// without the member: a poll_write of the first non-empty chunk) and
+/// `af::io::is_write_vectored(w)` (false without the member). `af::io::write_all_vectored`
+/// loops over short writes. Design note: docs/design/0018-vectored-io.md.
 #include <concepts>  // std::same_as
 #include <cstddef>   // std::byte, std::size_t
 #include <span>      // the source bytes
 
 #include "af/core/future.hpp"
+#include "af/io/io_slice.hpp"  // vectored writes
 
 namespace af::io {
 
@@ -35,5 +45,40 @@ concept async_write = requires(W& w, context& cx, std::span<const std::byte> buf
     { w.poll_flush(cx) } -> std::same_as<poll<void>>;
     { w.poll_shutdown(cx) } -> std::same_as<poll<void>>;
 };
+
+/// A writer with its own `poll_write_vectored` member (see above).
+template <class W>
+concept async_write_vectored = async_write<W> && requires(W& w, context& cx, std::span<const io_slice> s) {
+    { w.poll_write_vectored(cx, s) } -> std::same_as<poll<std::size_t>>;
+};
+
+/// One write of the concatenation of `slices`: bytes accepted, a prefix of it (short writes
+/// are normal, as for poll_write). A writer without the member writes the first non-empty
+/// slice with poll_write (an empty write when all are empty). Cancellation: as `w`'s
+/// poll_write.
+template <async_write W>
+poll<std::size_t> poll_write_vectored(W& w, context& cx, std::span<const io_slice> slices) {
+    if constexpr (async_write_vectored<W>) {
+        return w.poll_write_vectored(cx, slices);
+    } else {
+        for (const io_slice& s : slices) {
+            if (!s.empty()) return w.poll_write(cx, s.bytes());
+        }
+        return w.poll_write(cx, std::span<const std::byte>());
+    }
+}
+
+/// Whether `w` writes several slices in one call (so gathering them first would only add a
+/// copy): its `is_write_vectored()` member, false without one.
+template <class W>
+bool is_write_vectored(const W& w) noexcept {
+    if constexpr (requires {
+                      { w.is_write_vectored() } -> std::convertible_to<bool>;
+                  }) {
+        return w.is_write_vectored();
+    } else {
+        return false;
+    }
+}
 
 }  // namespace af::io

@@ -64,6 +64,12 @@ public:
     {
         return inner_.poll_write(cx, in);
     }
+    poll<std::size_t> poll_write_vectored(context& cx, std::span<const io_slice> slices)
+        requires async_write<std::remove_reference_t<R>>
+    {
+        return af::io::poll_write_vectored(inner_, cx, slices);
+    }
+    bool is_write_vectored() const noexcept { return af::io::is_write_vectored(inner_); }
     poll<void> poll_flush(context& cx)
         requires async_write<std::remove_reference_t<R>>
     {

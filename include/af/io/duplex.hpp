@@ -12,7 +12,8 @@
 /// destroying an end) gives the other end end-of-stream once it has read what was written;
 /// destroying an end makes the other end's writes throw `std::system_error`
 /// (`std::errc::broken_pipe`), as does writing after one's own shutdown. `poll_flush` is
-/// always ready: there is nowhere further for the bytes to go.
+/// always ready: there is nowhere further for the bytes to go. Vectored writes copy as many
+/// slices as fit in one call.
 ///
 /// Thread safety: the two ends may be used from different threads; one end may be read from
 /// one task while another task writes to it (each direction has its own lock and wakers). Two
@@ -45,6 +46,11 @@ public:
 
     poll<std::size_t> poll_read(context& cx, std::span<std::byte> buf) { return in_->poll_read(cx, buf); }
     poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) { return out_->poll_write(cx, buf); }
+    /// Copies as many of the slices as fit, under one lock.
+    poll<std::size_t> poll_write_vectored(context& cx, std::span<const io_slice> slices) {
+        return out_->poll_write_vectored(cx, slices);
+    }
+    bool is_write_vectored() const noexcept { return true; }
     poll<void> poll_flush(context&) noexcept { return {}; }
     poll<void> poll_shutdown(context&) {
         out_->close_write();

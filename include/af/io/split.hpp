@@ -63,6 +63,12 @@ public:
         std::lock_guard lk(s_->m);
         return s_->io.poll_write(cx, buf);
     }
+    /// Forwards to `io`'s vectored write (or its poll_write of the first slice).
+    poll<std::size_t> poll_write_vectored(context& cx, std::span<const io_slice> slices) {
+        std::lock_guard lk(s_->m);
+        return af::io::poll_write_vectored(s_->io, cx, slices);
+    }
+    bool is_write_vectored() const noexcept { return af::io::is_write_vectored(s_->io); }
     poll<void> poll_flush(context& cx) {
         std::lock_guard lk(s_->m);
         return s_->io.poll_flush(cx);

@@ -22,6 +22,7 @@
 #include <system_error>  // broken_pipe
 
 #include "af/core/future.hpp"
+#include "af/io/io_slice.hpp"
 
 namespace af::io::detail {
 
@@ -54,6 +55,12 @@ public:
     }
 
     poll<std::size_t> poll_write(context& cx, std::span<const std::byte> in) {
+        io_slice one(in);
+        return poll_write_vectored(cx, std::span<const io_slice>(&one, 1));
+    }
+
+    // As many bytes of the slices' concatenation as fit, under one lock.
+    poll<std::size_t> poll_write_vectored(context& cx, std::span<const io_slice> in) {
         std::optional<waker> to_wake;
         std::size_t n = 0;
         {
@@ -62,17 +69,23 @@ public:
                 throw std::system_error(std::make_error_code(std::errc::broken_pipe),
                                         read_closed_ ? "duplex peer closed" : "duplex write after shutdown");
             }
-            if (in.empty()) return std::size_t{0};
+            if (total_size(in) == 0) return std::size_t{0};
             if (len_ == cap_) {
                 park(writer_, cx);
                 return pending;
             }
-            n = std::min(in.size(), cap_ - len_);
-            std::size_t tail = (head_ + len_) % cap_;
-            std::size_t first = std::min(n, cap_ - tail);
-            std::memcpy(buf_.get() + tail, in.data(), first);
-            std::memcpy(buf_.get(), in.data() + first, n - first);
-            len_ += n;
+            for (const io_slice& s : in) {
+                if (s.empty()) continue;  // (a null pointer is no memcpy argument, even for 0 bytes)
+                std::size_t k = std::min(s.size(), cap_ - len_);
+                if (k == 0) break;
+                std::size_t tail = (head_ + len_) % cap_;
+                std::size_t first = std::min(k, cap_ - tail);
+                std::memcpy(buf_.get() + tail, s.data(), first);
+                std::memcpy(buf_.get(), s.data() + first, k - first);
+                len_ += k;
+                n += k;
+                if (k < s.size()) break;
+            }
             to_wake.swap(reader_);
         }
         if (to_wake) std::move(*to_wake).wake();
