@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <memory>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -140,5 +142,86 @@ TEST(context, exposes_the_waker_it_was_built_with) {
     cx.waker().wake_by_ref();
     EXPECT_EQ(c.wakes_by_ref, 1);
 }
+
+// A plain class, not derived from anything: all af::waker::from(std::shared_ptr) needs is wake().
+struct flag {
+    std::atomic<int> wakes{0};
+    void wake() { wakes.fetch_add(1); }
+};
+
+TEST(waker_from_shared_ptr, holds_one_reference_for_all_its_clones) {
+    auto f = std::make_shared<flag>();
+    {
+        af::waker w = af::waker::from(f);
+        EXPECT_EQ(f.use_count(), 2);
+        af::waker c = w;  // a clone shares the node: no new reference, no allocation
+        EXPECT_EQ(f.use_count(), 2);
+        EXPECT_TRUE(c.will_wake(w));
+        af::waker other = af::waker::from(f);
+        EXPECT_EQ(f.use_count(), 3);
+        EXPECT_FALSE(other.will_wake(w)) << "each from() makes its own node";
+    }
+    EXPECT_EQ(f.use_count(), 1);
+}
+
+TEST(waker_from_shared_ptr, keeps_the_target_alive_after_the_last_shared_ptr) {
+    std::weak_ptr<flag> weak;
+    af::waker w = af::waker::noop();
+    {
+        auto f = std::make_shared<flag>();
+        weak = f;
+        w = af::waker::from(std::move(f));
+    }
+    ASSERT_FALSE(weak.expired());
+    w.wake_by_ref();
+    EXPECT_EQ(weak.lock()->wakes.load(), 1);
+    std::move(w).wake();  // wakes, then drops the last reference
+    EXPECT_TRUE(weak.expired());
+}
+
+TEST(waker_from_shared_ptr, wake_and_wake_by_ref_both_call_wake) {
+    auto f = std::make_shared<flag>();
+    af::waker w = af::waker::from(f);
+    w.wake_by_ref();
+    af::waker c = w;
+    std::move(c).wake();
+    EXPECT_EQ(f->wakes.load(), 2);
+    EXPECT_EQ(f.use_count(), 2) << "consuming a clone leaves the other waker's reference";
+    w = af::waker::noop();
+    EXPECT_EQ(f.use_count(), 1);
+}
+
+TEST(waker_from_shared_ptr, a_throwing_wake_still_drops_the_reference) {
+    struct thrower {
+        void wake() { throw std::runtime_error("wake failed"); }
+    };
+    auto t = std::make_shared<thrower>();
+    af::waker w = af::waker::from(t);
+    EXPECT_THROW(w.wake_by_ref(), std::runtime_error);
+    EXPECT_THROW(std::move(w).wake(), std::runtime_error);
+    EXPECT_EQ(t.use_count(), 1);
+}
+
+TEST(waker_from_shared_ptr, clones_are_woken_and_dropped_from_other_threads) {
+    auto f = std::make_shared<flag>();
+    af::waker w = af::waker::from(f);
+    std::vector<std::thread> ts;
+    for (int i = 0; i < 4; ++i) {
+        ts.emplace_back([c = w]() mutable {
+            for (int k = 0; k < 1000; ++k) {
+                af::waker c2 = c;
+                c2.wake_by_ref();
+            }
+            std::move(c).wake();
+        });
+    }
+    w = af::waker::noop();
+    for (auto& t : ts) t.join();
+    EXPECT_EQ(f->wakes.load(), 4 * 1000 + 4);
+    EXPECT_EQ(f.use_count(), 1);
+}
+
+static_assert(af::wake_target<flag>);
+static_assert(!af::wake_target<int>);
 
 }  // namespace
