@@ -71,4 +71,23 @@ TEST(buf, empty_parts_give_no_spans) {
     EXPECT_EQ(af::chunks_vectored(none, parts), 0u);
 }
 
+// Any slot a span assigns to will do, e.g. af::io::io_slice (an iovec); here a look-alike.
+struct iovec_like {
+    const std::byte* base = nullptr;
+    std::size_t len = 0;
+    iovec_like& operator=(std::span<const std::byte> s) {
+        base = s.data();
+        len = s.size();
+        return *this;
+    }
+    operator std::span<const std::byte>() const { return {base, len}; }
+};
+
+TEST(buf, chunks_vectored_fills_iovec_like_slots) {
+    auto msg = af::chain(af::bytes::from_static("ab"sv), af::bytes::from_static("cde"sv));
+    std::array<iovec_like, 4> parts;
+    ASSERT_EQ(af::chunks_vectored(msg, parts), 2u);
+    EXPECT_EQ(parts[0].len + parts[1].len, 5u);
+}
+
 }  // namespace

@@ -7,19 +7,22 @@
 ///
 ///     af::bytes head = af::bytes::copy_from("HTTP/1.1 200 OK\r\ncontent-length: 5\r\n\r\n");
 ///     auto msg = af::chain(head, af::bytes::from_static("hello"));
-///     std::array<std::span<const std::byte>, 8> parts;
-///     std::size_t n = af::chunks_vectored(msg, parts);   // 2 spans: one writev, no copy
-///     msg.advance(written);                                // drop what the write took
+///     std::array<af::io::io_slice, 8> parts;               // or std::span<const std::byte>
+///     std::size_t n = af::chunks_vectored(msg, parts);   // 2 slices: one writev, no copy
+///     auto p = af::io::poll_write_vectored(conn, cx, std::span<const af::io::io_slice>(parts.data(), n));
+///     if (p.is_ready()) msg.advance(*p);                   // drop what the write took
 ///
 /// A `buf` is a sequence of contiguous chunks: `remaining()` bytes in all, `chunk()` the first
 /// contiguous piece (empty only when nothing remains), `advance(n)` drops `n` bytes from the
 /// front (`n <= remaining()`, else std::out_of_range). `af::bytes`, `af::bytes_mut` and
 /// `af::chain` are bufs. A buf may also have a member `chunks_vectored(dst)` that fills `dst`
 /// with several chunks at once; the free function `af::chunks_vectored` uses it, or falls back
-/// to the one `chunk()`. A `buf_mut` (`af::bytes_mut`) offers room: `chunk_mut()` is writable
+/// to the one `chunk()`. It fills spans or `af::io::io_slice`s (anything a span assigns to), so
+/// its result goes straight to `poll_write_vectored`. A `buf_mut` (`af::bytes_mut`) offers room: `chunk_mut()` is writable
 /// space, `advance_mut(n)` counts `n` bytes of it as written, `remaining_mut()` is how many more
 /// fit. Thread safety: as the underlying bufs; a `chain` is one object (one thread at a time).
-#include <concepts>     // std::convertible_to
+#include <array>        // chunks_vectored into a std::array
+#include <concepts>     // std::convertible_to, std::assignable_from
 #include <cstddef>      // std::byte, std::size_t
 #include <span>         // chunks
 #include <type_traits>  // std::decay_t
@@ -43,17 +46,27 @@ concept buf_mut = requires(B& b, std::size_t n) {
     b.advance_mut(n);
 };
 
+/// What `chunks_vectored` may fill: `std::span<const std::byte>` itself, or any chunk type
+/// assignable from one, such as `af::io::io_slice` (laid out as an iovec, for writev).
+template <class S>
+concept chunk_slot = std::assignable_from<S&, std::span<const std::byte>> &&
+                     std::convertible_to<const S&, std::span<const std::byte>>;
+
 /// Fills `dst` with up to `dst.size()` chunks of `b`, in order, and returns how many; none are
 /// empty, and together they are a prefix of `b` (all of it when `dst` is big enough).
-template <buf B>
-std::size_t chunks_vectored(const B& b, std::span<std::span<const std::byte>> dst) {
+template <buf B, chunk_slot S>
+std::size_t chunks_vectored(const B& b, std::span<S> dst) {
     if constexpr (requires { { b.chunks_vectored(dst) } -> std::convertible_to<std::size_t>; }) {
         return b.chunks_vectored(dst);
     } else {
         if (dst.empty() || b.remaining() == 0) return 0;
-        dst[0] = b.chunk();
+        dst[0] = std::span<const std::byte>(b.chunk());
         return 1;
     }
+}
+template <buf B, chunk_slot S, std::size_t N>
+std::size_t chunks_vectored(const B& b, std::array<S, N>& dst) {
+    return af::chunks_vectored(b, std::span<S>(dst));
 }
 
 /// `first` then `second`, as one buf; made by `af::chain(a, b)`. Nest chains for more parts.
@@ -73,10 +86,11 @@ public:
         first_.advance(a);
         second_.advance(n - a);
     }
-    std::size_t chunks_vectored(std::span<std::span<const std::byte>> dst) const {
+    template <chunk_slot S>
+    std::size_t chunks_vectored(std::span<S> dst) const {
         std::size_t n = af::chunks_vectored(first_, dst);
         std::size_t filled = 0;
-        for (std::size_t i = 0; i < n; ++i) filled += dst[i].size();
+        for (std::size_t i = 0; i < n; ++i) filled += std::span<const std::byte>(dst[i]).size();
         if (filled < first_.remaining()) return n;  // dst is full before the seam
         return n + af::chunks_vectored(second_, dst.subspan(n));
     }
