@@ -12,7 +12,7 @@
 /// Everything but the concept and the error lives in `af::sinks`, like `af::streams` beside
 /// `af::stream`; the names `send` and `close` would otherwise hide the POSIX calls of the same
 /// name in code inside namespace `af`. See the book chapter "Sinks".
-#include "af/sink/error.hpp"  // af::sink_closed_error
+#include "af/sink/error.hpp"  // af::closed_error
 #include "af/channel/mpsc.hpp"  // the example's sink: a channel sender is one
 #include "af/sink/sink.hpp"   // the af::sink concept
 

@@ -33,7 +33,7 @@ TEST(collect_into, refuses_items_after_close) {
     auto s = af::sinks::collect_into(out);
     af::block_on(af::sinks::close(s));
     EXPECT_TRUE(s.is_closed());
-    EXPECT_THROW(af::block_on(af::sinks::send(s, 1)), af::sink_closed_error);
+    EXPECT_THROW(af::block_on(af::sinks::send(s, 1)), af::closed_error);
     EXPECT_TRUE(out.empty());
 }
 

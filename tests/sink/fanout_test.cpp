@@ -102,7 +102,7 @@ TEST(fanout, fails_when_one_receiver_is_gone) {
     auto [tb, rb] = af::channel::mpsc::bounded<int>(1);
     auto s = std::move(ta) | af::sinks::fanout(std::move(tb));
     { auto gone = std::move(rb); }
-    EXPECT_THROW(af::block_on(af::sinks::send(s, 1)), af::sink_closed_error);
+    EXPECT_THROW(af::block_on(af::sinks::send(s, 1)), af::closed_error);
 }
 
 }  // namespace

@@ -83,15 +83,15 @@ TEST(mpsc_sender_sink, a_dropped_receiver_fails_ready_polls_and_wakes_a_waiting_
     EXPECT_TRUE(tx.poll_ready(cx).is_pending());
     rx_owner.reset();
     EXPECT_EQ(wc.count(), 1u);
-    EXPECT_THROW((void)tx.poll_ready(cx), af::sink_closed_error);
-    EXPECT_THROW(af::block_on(af::sinks::send(tx, 2)), af::sink_closed_error);
+    EXPECT_THROW((void)tx.poll_ready(cx), af::closed_error);
+    EXPECT_THROW(af::block_on(af::sinks::send(tx, 2)), af::closed_error);
 }
 
 TEST(mpsc_sender_sink, a_closed_receiver_fails_send_but_keeps_what_was_queued) {
     auto [tx, rx] = bounded<int>(4);
     af::block_on(af::sinks::send(tx, 1));
     rx.close();
-    EXPECT_THROW(af::block_on(af::sinks::send(tx, 2)), af::sink_closed_error);
+    EXPECT_THROW(af::block_on(af::sinks::send(tx, 2)), af::closed_error);
     EXPECT_EQ(af::block_on(rx.recv()), std::optional<int>(1));
     EXPECT_EQ(af::block_on(rx.recv()), std::nullopt);
 }
@@ -103,7 +103,7 @@ TEST(mpsc_sender_sink, close_ends_the_receiver_when_it_was_the_last_sender) {
     auto second = tx;
     af::block_on(af::sinks::send(tx, 1));
     af::block_on(af::sinks::close(tx));
-    EXPECT_THROW((void)tx.poll_ready(cx), af::sink_closed_error);
+    EXPECT_THROW((void)tx.poll_ready(cx), af::closed_error);
     EXPECT_EQ(*rx.poll_next(cx).value(), 1);
     EXPECT_TRUE(rx.poll_next(cx).is_pending());  // `second` still counts
     { auto gone = std::move(second); }

@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
-// af::sink: what the concept accepts and rejects; af::sink_closed_error.
+// af::sink: what the concept accepts and rejects; af::closed_error.
 #include "af/sink/sink.hpp"
 
 #include <gtest/gtest.h>
 
 #include <string>
+#include <system_error>
+#include <vector>
 
+#include "af/sink/collect_into.hpp"
 #include "af/sink/error.hpp"
+#include "af/test/wake_counter.hpp"
 #include "sink/manual_sink.hpp"
 
 namespace {
@@ -59,10 +63,17 @@ TEST(sink, concept_accepts_the_four_members_with_their_exact_types) {
     EXPECT_EQ(s.st().violations, 0);
 }
 
-TEST(sink_closed_error, is_a_runtime_error_with_a_short_message) {
+TEST(closed_error, a_closed_collect_into_sink_throws_af_closed_error_with_a_short_message) {
+    std::vector<int> out;
+    auto s = af::sinks::collect_into(out);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    EXPECT_TRUE(s.poll_close(cx).is_ready());
     try {
-        throw af::sink_closed_error();
-    } catch (const std::runtime_error& e) {
+        (void)s.poll_ready(cx);
+        ADD_FAILURE() << "poll_ready after poll_close did not throw";
+    } catch (const std::system_error& e) {
+        EXPECT_EQ(e.code(), af::errc::closed);
         EXPECT_STREQ(e.what(), "sink closed");
     }
 }

@@ -180,10 +180,10 @@ TEST(semaphore, close_fails_waiters_and_later_acquires_and_keeps_the_count) {
     EXPECT_TRUE(sem.is_closed());
     EXPECT_EQ(wc.count(), 1u);
     EXPECT_EQ(sem.available_permits(), 1u);  // the partly assigned permit came back
-    EXPECT_THROW((void)f.poll(cx), af::sync::closed_error);
+    EXPECT_THROW((void)f.poll(cx), af::closed_error);
     EXPECT_FALSE(sem.try_acquire(1));
     auto g = sem.acquire(1);
-    EXPECT_THROW((void)g.poll(cx), af::sync::closed_error);
+    EXPECT_THROW((void)g.poll(cx), af::closed_error);
 }
 
 TEST(semaphore, dropping_an_unpolled_or_finished_acquire_changes_nothing) {

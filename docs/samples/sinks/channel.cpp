@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // An mpsc sender is a sink: `with` adapts its item type, `send_all` drains a stream into it,
-// `close` lets the receiver end, and a gone receiver is an af::sink_closed_error.
+// `close` lets the receiver end, and a gone receiver is an af::closed_error.
 #include <af/af.hpp>
 #include <af/channel.hpp>
 #include <af/sink.hpp>
@@ -32,7 +32,7 @@ int main() {
     bool failed = false;
     try {
         af::block_on(af::sinks::send(tx2, 1));
-    } catch (const af::sink_closed_error&) {
+    } catch (const af::closed_error&) {
         failed = true;
     }
     assert(failed);

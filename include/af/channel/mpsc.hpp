@@ -54,7 +54,7 @@
 #include "af/core/atomic_waker.hpp"
 #include "af/core/coop.hpp"
 #include "af/core/future.hpp"
-#include "af/sink/error.hpp"  // the sink members throw af::sink_closed_error
+#include "af/sink/error.hpp"  // the sink members throw af::closed_error
 
 namespace af::channel::mpsc {
 
@@ -316,17 +316,17 @@ public:
 
     /// Sink protocol: ready once this handle holds a slot (waiting in the same FIFO line as
     /// `send` and `reserve`); the slot stays held, even across repeated calls, until
-    /// `start_send`. Throws `af::sink_closed_error` when the receiver is closed or dropped, or
+    /// `start_send`. Throws `af::closed_error` when the receiver is closed or dropped, or
     /// after `poll_close`. The slot state belongs to this handle: a copy starts without it.
     af::poll<void> poll_ready(context& cx) {
-        if (closed_as_sink_) throw af::sink_closed_error();
+        if (closed_as_sink_) throw af::closed_error("sink closed");
         if (!sink_) sink_ = std::make_unique<sink_state>();
         if (sink_->slot) return {};
         if (!sink_->reserving) sink_->reserving.emplace(s_);
         af::poll<std::optional<permit<T>>> p = sink_->reserving->poll(cx);
         if (p.is_pending()) return pending;
         sink_->reserving.reset();
-        if (!p.value()) throw af::sink_closed_error();
+        if (!p.value()) throw af::closed_error("sink closed");
         sink_->slot.emplace(std::move(*p.value()));
         return {};
     }
@@ -345,7 +345,7 @@ public:
 
     /// Sink protocol: gives back a held slot and makes this handle stop counting as a sender
     /// (the receiver ends once the other senders are gone too); later `poll_ready` throws
-    /// `af::sink_closed_error`. `send`, `try_send` and `reserve` keep working. Always ready.
+    /// `af::closed_error`. `send`, `try_send` and `reserve` keep working. Always ready.
     af::poll<void> poll_close(context&) {
         if (!closed_as_sink_) {
             closed_as_sink_ = true;

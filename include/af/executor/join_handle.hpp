@@ -20,17 +20,11 @@
 #include <type_traits>  // std::is_void_v
 #include <utility>    // std::exchange
 
+#include "af/core/error.hpp"  // af::cancelled_error
 #include "af/core/future.hpp"
 #include "af/executor/detail/spawned_task.hpp"
 
 namespace af {
-
-/// Thrown when awaiting the handle of a task that was aborted, or whose executor shut down
-/// before it finished.
-class cancelled_error : public std::exception {
-public:
-    const char* what() const noexcept override { return "task was cancelled"; }
-};
 
 // Not [[nodiscard]]: discarding a handle is the documented way to detach a task (the task is
 // already running; unlike a lazy future, nothing is lost by ignoring it).

@@ -6,16 +6,19 @@
 ///
 /// Every I/O error in af is a `std::system_error`. Errors that come from a device or a pipe use
 /// the generic category (`std::errc::broken_pipe`, ...); the conditions that only af's helpers
-/// detect use `af::io::error`, compared like any error code:
+/// detect are thrown as `af::error` (docs/design/0015-error-model.md) with an `af::io::error`
+/// code, compared like any error code:
 ///
 ///     try { co_await af::io::read_exact(r, header); }
 ///     catch (const std::system_error& e) {
 ///         if (e.code() == af::io::error::unexpected_eof) { /* peer hung up mid-header */ }
 ///     }
 ///
-/// `af::io::frame_error` (a `std::system_error`) is what framing codecs throw for a bad frame.
+/// `af::io::frame_error` (an `af::error`) is what framing codecs throw for a bad frame.
 #include <string>        // messages
 #include <system_error>  // std::error_category, std::system_error
+
+#include "af/core/error.hpp"  // af::error, the base of frame_error
 
 namespace af::io {
 
@@ -53,9 +56,9 @@ inline std::error_code make_error_code(error e) noexcept { return {static_cast<i
 /// Thrown by framing codecs for a frame they refuse (over the maximum length, or cut off by the
 /// end of the stream). Its `code()` is `error::frame_too_long` or `error::truncated_frame`; the
 /// stream that threw is unusable afterwards (its position inside the byte stream is lost).
-class frame_error : public std::system_error {
+class frame_error : public af::error {
 public:
-    frame_error(error e, const std::string& what) : std::system_error(make_error_code(e), what) {}
+    frame_error(io::error e, const std::string& what) : af::error(make_error_code(e), what) {}
 };
 
 }  // namespace af::io

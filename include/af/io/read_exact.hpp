@@ -37,7 +37,7 @@ public:
             auto p = r_->poll_read(cx, buf_.subspan(done_));
             if (p.is_pending()) return pending;
             if (*p == 0) {
-                throw std::system_error(error::unexpected_eof, "read_exact: end of stream after " +
+                throw af::error(error::unexpected_eof, "read_exact: end of stream after " +
                                                                    std::to_string(done_) + " of " +
                                                                    std::to_string(buf_.size()) + " bytes");
             }

@@ -33,7 +33,7 @@ public:
         while (done_ < buf_.size()) {
             auto p = w_->poll_write(cx, buf_.subspan(done_));
             if (p.is_pending()) return pending;
-            if (*p == 0) throw std::system_error(error::write_zero, "write_all");
+            if (*p == 0) throw af::error(error::write_zero, "write_all");
             done_ += *p;
         }
         return {};

@@ -8,7 +8,7 @@
 ///     co_await af::sinks::send_all(s, af::streams::iter(std::vector{1, 2, 3}));  // out: 1 2 3
 ///
 /// Always ready, nothing to flush; meant for tests and examples, and as the simplest sink to
-/// read. After `poll_close`, `poll_ready` and `start_send` throw `af::sink_closed_error`. For a
+/// read. After `poll_close`, `poll_ready` and `start_send` throw `af::closed_error`. For a
 /// sink that throws items away, use `af::sinks::drain()`.
 ///
 /// Cancellation: nothing to lose (it never suspends). Thread safety: one thread at a time; the
@@ -28,11 +28,11 @@ public:
     explicit collect_into_sink(std::vector<T, Alloc>& v) noexcept : v_(std::addressof(v)) {}
 
     af::poll<void> poll_ready(context&) {
-        if (closed_) throw sink_closed_error();
+        if (closed_) throw closed_error("sink closed");
         return {};
     }
     void start_send(T v) {
-        if (closed_) throw sink_closed_error();
+        if (closed_) throw closed_error("sink closed");
         v_->push_back(std::move(v));
     }
     af::poll<void> poll_flush(context&) noexcept { return {}; }

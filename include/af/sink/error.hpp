@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// `af::sink_closed_error`: thrown by a sink that can take no more items.
+/// What a sink throws when it can take no more items: `af::closed_error`.
 ///
 /// A sink throws it from `poll_ready` (or `start_send`) once it was closed with `poll_close`,
 /// or once whatever it feeds is gone, for example when the receiver of an
@@ -10,16 +10,15 @@
 ///
 ///     try {
 ///         co_await af::sinks::send(tx, job);
-///     } catch (const af::sink_closed_error&) {
+///     } catch (const af::closed_error&) {
 ///         // nobody listens any more
 ///     }
-#include <stdexcept>  // std::runtime_error
+///
+/// `af::sink_closed_error` is its old name (docs/design/0015-error-model.md).
+#include "af/core/error.hpp"  // af::closed_error
 
 namespace af {
 
-class sink_closed_error : public std::runtime_error {
-public:
-    sink_closed_error() : std::runtime_error("sink closed") {}
-};
+using sink_closed_error [[deprecated("catch af::closed_error")]] = closed_error;
 
 }  // namespace af

@@ -32,19 +32,17 @@
 #include <memory>     // std::shared_ptr for owned permits
 #include <mutex>      // the short lock guarding the count and the queue
 #include <optional>   // try_acquire's result
-#include <stdexcept>  // std::runtime_error
 #include <utility>    // std::exchange, std::move
 
+#include "af/core/error.hpp"  // af::closed_error
 #include "af/core/future.hpp"
 #include "af/sync/detail/waiter_list.hpp"
 
 namespace af::sync {
 
-/// Thrown by a wait on a closed primitive (`semaphore::acquire` after or during `close()`).
-class closed_error : public std::runtime_error {
-public:
-    closed_error() : std::runtime_error("semaphore closed") {}
-};
+/// The old name of `af::closed_error`, which `semaphore::acquire` throws after or during
+/// `close()` (docs/design/0015-error-model.md).
+using closed_error [[deprecated("catch af::closed_error")]] = af::closed_error;
 
 class semaphore;
 
@@ -104,7 +102,7 @@ public:
     ~semaphore() { assert(waiters_.empty() && "af::sync::semaphore destroyed while tasks wait on it"); }
 
     /// A future of `n` permits (default one), ready once all `n` are assigned to it.
-    /// Errors: throws `closed_error` if the semaphore is or becomes closed.
+    /// Errors: throws `af::closed_error` if the semaphore is or becomes closed.
     /// Cancellation: dropping the future while it waits leaves the queue; permits already
     /// assigned to it go to the next waiter (or back to the semaphore). Nothing is lost; the
     /// dropped waiter only loses its place in line.
@@ -129,7 +127,7 @@ public:
         return permits_;
     }
 
-    /// Makes every waiting and future `acquire` fail with `closed_error` and every
+    /// Makes every waiting and future `acquire` fail with `af::closed_error` and every
     /// `try_acquire` fail. Permits already held stay valid and still come back on drop.
     void close() {
         detail::wake_list wl;
@@ -264,7 +262,7 @@ private:
 
     af::poll<semaphore_permit> fail() {
         phase_ = phase::done;
-        throw closed_error();
+        throw af::closed_error("semaphore closed");
     }
 
     semaphore* sem_;

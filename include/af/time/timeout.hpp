@@ -23,19 +23,20 @@
 ///
 /// Thread safety: polled by one thread at a time, like any future.
 #include <optional>     // the inner future (destroyed at the deadline) and the value
-#include <stdexcept>    // std::runtime_error
 #include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
 #include <utility>      // std::move, std::in_place
 
+#include "af/core/error.hpp"  // af::error, af::errc::timed_out
 #include "af/core/future.hpp"
 #include "af/time/sleep.hpp"
 
 namespace af::time {
 
-/// Thrown by `timeout_result::value()` when the deadline elapsed first.
-class elapsed_error : public std::runtime_error {
+/// Thrown by `timeout_result::value()` when the deadline elapsed first. An `af::error` whose
+/// code is `af::errc::timed_out` (equal to `std::errc::timed_out`).
+class elapsed_error : public af::error {
 public:
-    elapsed_error() : std::runtime_error("deadline has elapsed") {}
+    elapsed_error() : af::error(make_error_code(af::errc::timed_out)) {}
 };
 
 /// The inner future's value, or "the deadline elapsed first".

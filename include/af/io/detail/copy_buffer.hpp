@@ -47,7 +47,7 @@ public:
             while (pos_ < cap_) {
                 auto p = w.poll_write(cx, std::span<const std::byte>(buf_.get() + pos_, cap_ - pos_));
                 if (p.is_pending()) return pending;
-                if (*p == 0) throw std::system_error(error::write_zero, "copy");
+                if (*p == 0) throw af::error(error::write_zero, "copy");
                 pos_ += *p;
                 amount_ += *p;
                 need_flush_ = true;
