@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <concepts>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -14,8 +16,13 @@
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/future/never.hpp"
+#include "af/future/ready.hpp"
 #include "af/future/yield_now.hpp"
+#include "af/test/assert_unmoved.hpp"
 #include "af/test/drop_counter.hpp"
+#include "af/test/manual_future.hpp"
+#include "af/test/mock_task.hpp"
+#include "af/test/pending_once.hpp"
 #include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
@@ -187,6 +194,74 @@ TEST(select_all, works_under_co_await_with_tasks) {
     };
     EXPECT_EQ(af::block_on(t()), 1u);
     EXPECT_EQ(drops.count(), 1) << "the rest dies with the task that held it";
+}
+
+// --- futures that do not opt in to af::movable_after_poll: kept in af::any_future slots --------
+
+static_assert(std::same_as<af::select_all_slot<af::task<int>>, af::task<int>>, "the fast path");
+static_assert(std::same_as<af::select_all_slot<af::ready_future<int>>, af::any_future<int>>);
+static_assert(af::movable_after_poll<af::any_future<int>>, "a slot is its own slot");
+
+TEST(select_all_any_future, races_ready_futures_without_an_opt_in) {
+    std::vector<af::ready_future<int>> fs;
+    for (int v : {10, 20, 30}) fs.push_back(af::ready(v));
+    auto r = af::block_on(af::select_all(std::move(fs)));
+    static_assert(std::same_as<decltype(r.rest), std::vector<af::any_future<int>>>);
+    EXPECT_EQ(r.value, 10 * static_cast<int>(r.index + 1));
+    ASSERT_EQ(r.rest.size(), 2u);
+    std::vector<int> seen{r.value};
+    for (auto& f : r.rest) seen.push_back(af::block_on(std::move(f)));
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<int>{10, 20, 30}));
+}
+
+TEST(select_all_any_future, never_moves_a_polled_future) {
+    // Every future is polled (pending) in the first round; the losers come back boxed, and the
+    // next select_all over them moves only the boxes. assert_unmoved aborts on any other move.
+    using fut = af::test::assert_unmoved_future<af::test::pending_once_future<af::ready_future<int>>>;
+    std::vector<fut> fs;
+    for (int v : {1, 2, 3}) fs.push_back(af::test::assert_unmoved(af::test::pending_once(af::ready(v))));
+    af::test::mock_task t(af::select_all(std::move(fs)));
+    af::test::assert_pending(t.poll());
+    auto r = af::test::assert_ready(t.poll());
+    std::vector<int> seen{r.value};
+    std::vector<af::any_future<int>> rest = std::move(r.rest);
+    while (!rest.empty()) {
+        auto r2 = af::block_on(af::select_all(std::move(rest)));
+        seen.push_back(r2.value);
+        rest = std::move(r2.rest);
+    }
+    std::sort(seen.begin(), seen.end());
+    EXPECT_EQ(seen, (std::vector<int>{1, 2, 3}));
+}
+
+TEST(select_all_any_future, mixed_pending_and_ready_gives_the_ready_one) {
+    std::vector<af::test::manual_future<int>> ms(3);
+    std::vector<af::test::manual_future<int>::future> fs;
+    for (auto& m : ms) fs.push_back(m.get());
+    af::test::mock_task t(af::select_all(std::move(fs)));
+    af::test::assert_pending(t.poll());
+    ms[1].set(7);
+    EXPECT_TRUE(t.is_woken());
+    auto r = af::test::assert_ready(t.poll());
+    EXPECT_EQ(r.value, 7);
+    EXPECT_EQ(r.index, 1u);
+    ASSERT_EQ(r.rest.size(), 2u);
+    EXPECT_TRUE(ms[0].future_alive() && ms[2].future_alive()) << "the losers are handed back, not cancelled";
+
+    // The losers, still pending, race again; dropping that race cancels them.
+    af::test::mock_task again(af::select_all(std::move(r.rest)));
+    af::test::assert_pending(again.poll());
+    again.reset();
+    EXPECT_FALSE(ms[0].future_alive() || ms[2].future_alive()) << "dropping the select_all cancels what it holds";
+}
+
+TEST(select_all_any_future, void_outputs_give_a_monostate) {
+    std::vector<af::ready_future<void>> fs(2);
+    auto r = af::block_on(af::select_all(std::move(fs)));
+    EXPECT_LT(r.index, 2u);
+    EXPECT_EQ(r.rest.size(), 1u);
+    af::block_on(std::move(r.rest[0]));
 }
 
 #ifndef NDEBUG

@@ -16,13 +16,17 @@
 /// order (each `select_all` polls all its futures on its first poll, so the loop above costs
 /// O(n^2) polls in total; a `futures_unordered` costs O(n)).
 ///
-/// Decision: why `F` must satisfy `af::movable_after_poll`. The losers are handed back in
-/// `rest`, a new vector, so they are moved after they have been polled, which the `af::future`
-/// contract forbids in general (a polled future may have handed out pointers into itself). It is
-/// safe for a future that is only a handle to state elsewhere: `af::task` (the frame is on the
-/// heap) qualifies; mark your own handle-like futures with
-/// `template <> inline constexpr bool af::enable_movable_after_poll<my_future> = true;`.
-/// Futures that do not qualify can be raced with `af::select` or `af::futures_unordered`.
+/// Any future type works. Decision: how the losers come back. They are handed back in `rest`, a
+/// new vector, after they were polled, and the `af::future` contract forbids moving a polled
+/// future in general (it may have handed out pointers into itself). So each future is kept in a
+/// slot that may be moved: the future itself when its type satisfies `af::movable_after_poll`
+/// (a handle to state elsewhere, such as `af::task`, `af::any_future`, or your own type marked
+/// with `template <> inline constexpr bool af::enable_movable_after_poll<my_future> = true;`),
+/// otherwise an `af::any_future` that it is moved into before its first poll, so it stays at one
+/// heap address (one allocation per future, one indirect call per poll). `rest` is a
+/// `std::vector<af::select_all_slot<F>>`: `std::vector<F>` on the fast path, else
+/// `std::vector<af::any_future<output_of<F>>>`. To loop over `rest` with a type that does not
+/// opt in, start from a vector of `af::any_future` (`af::boxed(f)`): it is its own slot.
 ///
 /// `rest` keeps the input order with the winner removed (`rest[k]` was input `k` if
 /// `k < index`, else input `k + 1`). Its futures are pending, and still registered with this
@@ -46,11 +50,12 @@
 #include <cstddef>      // std::size_t
 #include <exception>    // std::exception_ptr
 #include <optional>     // each future until the race ends; the winner's output
-#include <type_traits>  // std::remove_cv_t
+#include <type_traits>  // std::remove_cv_t, std::conditional_t
 #include <utility>      // std::move
 #include <vector>       // input, rest
 
 #include "af/core/future.hpp"
+#include "af/future/any_future.hpp"  // the heap slot of a future that may not move after a poll
 #include "af/future/detail/maybe_done.hpp"
 #include "af/future/detail/wake_set.hpp"
 #include "af/future/select.hpp"  // the fair round's start and rotation
@@ -68,25 +73,31 @@ inline constexpr bool enable_movable_after_poll = false;
 template <class T>
 inline constexpr bool enable_movable_after_poll<task<T>> = true;
 
+template <class T>
+inline constexpr bool enable_movable_after_poll<any_future<T>> = true;  // the future is on the heap
+
 /// A future that may be moved after it was polled.
 template <class F>
 concept movable_after_poll =
     future<F> && std::move_constructible<F> && enable_movable_after_poll<std::remove_cv_t<F>>;
 
+/// What `af::select_all` keeps a future of type `F` in, and hands a loser back as: `F` itself
+/// when it may be moved after a poll, else an `af::any_future` (a heap slot that moves freely).
+template <class F>
+using select_all_slot = std::conditional_t<movable_after_poll<F>, F, any_future<output_of<F>>>;
+
 /// The output of `af::select_all`: Rust's (output, index, remaining).
 template <class F>
 struct select_all_result {
-    detail::value_of<F> value;  // `std::monostate` for a `void` output
-    std::size_t index;          // the winner's position in the input
-    std::vector<F> rest;        // the others, in input order
+    detail::value_of<F> value;               // `std::monostate` for a `void` output
+    std::size_t index;                       // the winner's position in the input
+    std::vector<select_all_slot<F>> rest;    // the others, in input order
 };
 
 /// The future made by `af::select_all`.
 template <future F>
 class [[nodiscard("a future does nothing until it is awaited")]] select_all_future {
-    static_assert(movable_after_poll<F>,
-                  "af::select_all returns the losing futures by value, so F must satisfy "
-                  "af::movable_after_poll (af::task does; see af/future/select_all.hpp)");
+    using slot = select_all_slot<F>;
 
 public:
     using output = select_all_result<F>;
@@ -94,7 +105,8 @@ public:
     explicit select_all_future(std::vector<F> fs) {
         assert(!fs.empty() && "af::select_all of an empty vector would never complete");
         children_.reserve(fs.size());
-        for (F& f : fs) children_.emplace_back(std::move(f));
+        // Moved into their slots before the first poll, which is still allowed.
+        for (F& f : fs) children_.emplace_back(std::in_place, std::move(f));
     }
     select_all_future(select_all_future&&) = default;
     select_all_future& operator=(select_all_future&&) = delete;
@@ -113,9 +125,9 @@ public:
             children_.clear();
             std::rethrow_exception(std::exchange(error_, nullptr));
         }
-        std::vector<F> rest;
+        std::vector<slot> rest;
         rest.reserve(children_.size() - 1);
-        for (std::optional<F>& c : children_) {
+        for (std::optional<slot>& c : children_) {
             if (c) rest.push_back(std::move(*c));
         }
         children_.clear();
@@ -124,7 +136,7 @@ public:
 
 private:
     bool poll_child(std::size_t i, context& cx) {
-        std::optional<F>& child = children_[i];
+        std::optional<slot>& child = children_[i];
         try {
             auto p = detail::poll_as_value(*child, cx);
             if (p.is_pending()) return false;
@@ -137,7 +149,7 @@ private:
         return true;
     }
 
-    std::vector<std::optional<F>> children_;
+    std::vector<std::optional<slot>> children_;  // reserved once: never reallocated, never moved
     std::vector<std::size_t> deferred_;  // scratch for a rotated round, sized on first use
     detail::wake_set_ptr wakes_;
     std::optional<detail::value_of<F>> winner_;
