@@ -1,46 +1,122 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// The error conventions shared by every `af::channel`: `recv_error` and `send_result<T>`.
+/// The outcomes every `af::channel` shares: `send_result<T>` and `recv_result<T>`
+/// (docs/design/0015-error-model.md).
 ///
-/// - Receiving: a receive that can never succeed throws `af::channel::recv_error`, whose
-///   `kind()` says why: `closed` (every sender is gone and nothing is left) or `lagged` (a
-///   broadcast receiver fell behind; `missed()` says by how many values). The end of a
+/// - A receive that can never succeed throws `af::closed_error`: awaiting a oneshot receiver
+///   whose sender is gone, `watch::receiver::changed()` once the sender is gone. The end of a
 ///   multi-value channel is not an error: `recv()` gives `std::nullopt` once the senders are gone
 ///   and the buffer is drained, so a stream of messages ends like every other `af::stream`.
+/// - A receive that did not produce a value *now* is a `recv_result<T>` saying `empty`, `closed`
+///   or `lagged` (with `missed()`): every `try_recv`, and broadcast's `recv()`.
 /// - Sending never throws for a channel reason: `send_result<T>` says `sent`, `full` or `closed`,
 ///   and hands an unsent value back through `take_value()`.
 ///
 ///     auto r = tx.try_send(std::move(msg));
 ///     if (!r) log(r.status() == af::channel::send_status::full ? "busy" : "gone", r.take_value());
+///
+///     auto m = rx.try_recv();
+///     if (m) handle(m.take_value()); else if (m.is_closed()) stop();   // else: empty, poll later
 #include <cassert>    // take_value on a sent result
 #include <cstdint>    // std::uint64_t
 #include <optional>   // the unsent value
-#include <stdexcept>  // std::runtime_error
+#include <stdexcept>  // std::logic_error: a value taken from a result without one
 #include <utility>    // std::move
+
+#include "af/core/error.hpp"  // af::closed_error
 
 namespace af::channel {
 
-/// Why a receive failed. See the file comment.
+/// Why a receive failed: the pre-ADR-0015 type, still thrown by broadcast lag until broadcast's
+/// `recv()` returns a `recv_result`; then this becomes a deprecated alias of `af::closed_error`.
 class recv_error : public std::runtime_error {
 public:
     enum class kind_t { closed, lagged };
-
     static recv_error closed() { return recv_error(kind_t::closed, 0, "channel closed"); }
     static recv_error lagged(std::uint64_t missed) {
         return recv_error(kind_t::lagged, missed, "receiver lagged behind");
     }
-
     kind_t kind() const noexcept { return kind_; }
     bool is_closed() const noexcept { return kind_ == kind_t::closed; }
     bool is_lagged() const noexcept { return kind_ == kind_t::lagged; }
-    /// For `lagged`: how many values this receiver will never see.
     std::uint64_t missed() const noexcept { return missed_; }
 
 private:
     recv_error(kind_t k, std::uint64_t missed, const char* what)
         : std::runtime_error(what), kind_(k), missed_(missed) {}
     kind_t kind_;
+    std::uint64_t missed_;
+};
+
+enum class recv_status {
+    received,  ///< a value came out
+    empty,     ///< `try_recv` only: nothing now, but a sender may still send
+    closed,    ///< nothing now and nothing ever: every sender is gone and the buffer is drained
+    lagged,    ///< broadcast only: this receiver fell behind; `missed()` values are gone for it
+};
+
+/// The outcome of a receive that reports instead of waiting or throwing: true when it holds a
+/// value. `T` may be `void` (a oneshot of `void`): then there is no value to take.
+template <class T>
+class [[nodiscard("a receive result may hold the value; check it")]] recv_result {
+public:
+    static recv_result received(T v) { return recv_result(recv_status::received, std::move(v), 0); }
+    static recv_result empty() noexcept { return recv_result(recv_status::empty, std::nullopt, 0); }
+    static recv_result closed() noexcept { return recv_result(recv_status::closed, std::nullopt, 0); }
+    static recv_result lagged(std::uint64_t missed) noexcept {
+        return recv_result(recv_status::lagged, std::nullopt, missed);
+    }
+    recv_status status() const noexcept { return status_; }
+    bool is_received() const noexcept { return status_ == recv_status::received; }
+    bool is_empty() const noexcept { return status_ == recv_status::empty; }
+    bool is_closed() const noexcept { return status_ == recv_status::closed; }
+    bool is_lagged() const noexcept { return status_ == recv_status::lagged; }
+    explicit operator bool() const noexcept { return is_received(); }
+    /// For `lagged`: how many values this receiver will never see.
+    std::uint64_t missed() const noexcept { return missed_; }
+    /// The value. Throws `af::closed_error` on a closed result and `std::logic_error` on an empty
+    /// or lagged one (check first: those are outcomes, not failures).
+    T& value() & { check(); return *value_; }
+    /// Moves the value out; same errors as `value()`.
+    T take_value() { check(); return std::move(*value_); }
+    T& operator*() & noexcept { assert(value_); return *value_; }
+    T* operator->() noexcept { assert(value_); return &*value_; }
+
+private:
+    recv_result(recv_status s, std::optional<T> v, std::uint64_t missed)
+        : status_(s), value_(std::move(v)), missed_(missed) {}
+    void check() const {
+        if (status_ == recv_status::received) return;
+        if (status_ == recv_status::closed) throw af::closed_error("channel closed");
+        throw std::logic_error(status_ == recv_status::empty
+                                   ? "af::channel::recv_result: no value (empty): check the result before taking it"
+                                   : "af::channel::recv_result: no value (lagged): check the result before taking it");
+    }
+    recv_status status_;
+    std::optional<T> value_;
+    std::uint64_t missed_;
+};
+
+/// A receive of a `void` channel: the same outcomes, no value.
+template <>
+class [[nodiscard("a receive result says whether the signal came; check it")]] recv_result<void> {
+public:
+    static recv_result received() noexcept { return recv_result(recv_status::received, 0); }
+    static recv_result empty() noexcept { return recv_result(recv_status::empty, 0); }
+    static recv_result closed() noexcept { return recv_result(recv_status::closed, 0); }
+    static recv_result lagged(std::uint64_t missed) noexcept { return recv_result(recv_status::lagged, missed); }
+    recv_status status() const noexcept { return status_; }
+    bool is_received() const noexcept { return status_ == recv_status::received; }
+    bool is_empty() const noexcept { return status_ == recv_status::empty; }
+    bool is_closed() const noexcept { return status_ == recv_status::closed; }
+    bool is_lagged() const noexcept { return status_ == recv_status::lagged; }
+    explicit operator bool() const noexcept { return is_received(); }
+    std::uint64_t missed() const noexcept { return missed_; }
+
+private:
+    recv_result(recv_status s, std::uint64_t missed) noexcept : status_(s), missed_(missed) {}
+    recv_status status_;
     std::uint64_t missed_;
 };
 
