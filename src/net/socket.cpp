@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Shared socket plumbing: registration, the error convention, byte I/O, accept and connect.
+#include <limits.h>  // IOV_MAX
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +11,7 @@
 #include <new>
 #include <system_error>
 
+#include "af/fs/file.hpp"
 #include "af/future/poll_fn.hpp"
 #include "af/future/yield_now.hpp"
 #include "af/net/detail/socket.hpp"
@@ -70,6 +72,34 @@ af::poll<std::size_t> poll_write(const socket_ptr& s, context& cx, std::span<con
     if (p.is_pending()) return af::pending;
     if (*p < 0) throw_error(static_cast<int>(-*p), "write", s.name());
     return static_cast<std::size_t>(*p);
+}
+
+af::poll<std::size_t> poll_write_vectored(const socket_ptr& s, context& cx, std::span<const af::io::io_slice> slices) {
+    // More than IOV_MAX slices: the first IOV_MAX, a short write (writev would say EINVAL).
+    int n = static_cast<int>(std::min<std::size_t>(slices.size(), IOV_MAX));
+    auto p = s.src().poll_write_vectored(cx, af::io::as_iovecs(slices), n);
+    if (p.is_pending()) return af::pending;
+    if (*p < 0) throw_error(static_cast<int>(-*p), "write", s.name());
+    return static_cast<std::size_t>(*p);
+}
+
+int file_handle(const af::fs::file& f) noexcept { return f.native_handle(); }
+
+af::poll<std::uint64_t> send_file_future::poll(context& cx) {
+    // sendfile(2) moves at most 0x7ffff000 bytes a call; each poll is budgeted (coop) in the
+    // reactor, so a large file does not keep a worker from its other tasks.
+    constexpr std::uint64_t max_call = 0x7ffff000;
+    while (left_ > 0) {
+        auto p = s_->src().poll_sendfile(cx, fd_, off_, static_cast<std::size_t>(std::min(left_, max_call)));
+        if (p.is_pending()) return af::pending;
+        if (*p < 0) throw_error(static_cast<int>(-*p), "sendfile", s_->name());
+        if (*p == 0) break;  // end of file: report what was sent
+        auto n = static_cast<std::uint64_t>(*p);
+        off_ += n;
+        left_ -= n;
+        sent_ += n;
+    }
+    return sent_;
 }
 
 void shutdown(const socket_ptr& s, shutdown_how how) {

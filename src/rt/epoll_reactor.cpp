@@ -20,10 +20,14 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/epoll.h>
+#include <limits.h>  // IOV_MAX
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <mutex>
@@ -119,6 +123,23 @@ public:
             long n = ::send(fd(), buf, len, MSG_NOSIGNAL);
             if (n < 0 && errno == ENOTSOCK) n = ::write(fd(), buf, len);  // pipes, files
             return n;
+        });
+    }
+    af::poll<long> poll_write_vectored(context& cx, const iovec* iov, int n) override {
+        int cnt = std::clamp(n, 0, IOV_MAX);  // more would be EINVAL: a short write instead
+        return op(cx, writable, write_state_, write_waker_, [&] {
+            msghdr m{};
+            m.msg_iov = const_cast<iovec*>(iov);  // sendmsg does not write through it
+            m.msg_iovlen = static_cast<std::size_t>(cnt);
+            long r = ::sendmsg(fd(), &m, MSG_NOSIGNAL);
+            if (r < 0 && errno == ENOTSOCK) r = ::writev(fd(), iov, cnt);  // pipes, files
+            return r;
+        });
+    }
+    af::poll<long> poll_sendfile(context& cx, int in_fd, std::uint64_t offset, std::size_t count) override {
+        return op(cx, writable, write_state_, write_waker_, [&] {
+            off_t off = static_cast<off_t>(offset);
+            return static_cast<long>(::sendfile(fd(), in_fd, &off, count));
         });
     }
     af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,

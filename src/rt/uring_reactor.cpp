@@ -44,7 +44,9 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -76,7 +78,7 @@ constexpr std::uint64_t ud_wake = 1;    // the unpark eventfd's poll
 // Largest single operation; a larger request is served in parts (short reads/writes are legal).
 constexpr std::size_t max_io = 64 * 1024;
 
-enum class op_kind : std::uint8_t { none, read, recv, recvmsg, accept, poll_in, write, send, sendmsg, connect };
+enum class op_kind : std::uint8_t { none, read, recv, recvmsg, accept, poll_in, write, send, sendmsg, connect, poll_out };
 
 constexpr unsigned ring_entries = 256;
 
@@ -155,21 +157,42 @@ public:
     }
 
     af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) override {
+        iovec one{const_cast<void*>(buf), len};  // only read from
+        return write_gathered(cx, &one, 1);
+    }
+
+    // Vectored writes are gathered into the same copy buffer as plain ones (up to its 64 KiB),
+    // so the kernel sees one plain send and the write-once promise holds unchanged: the bytes
+    // the caller names are the concatenation, whichever call names them (a plain write may
+    // pick up a dropped vectored write and the other way round). Zero-copy from the caller's
+    // memory would need that memory to outlive a dropped future (design note 0018).
+    af::poll<long> poll_write_vectored(context& cx, const iovec* iov, int n) override {
+        return write_gathered(cx, iov, std::max(n, 0));
+    }
+
+    af::poll<long> poll_sendfile(context& cx, int in_fd, std::uint64_t offset, std::size_t count) override {
         if (!coop::poll_proceed(cx)) return af::pending;
-        std::size_t n = std::min(len, max_io);
-        op_kind k = socket_ ? op_kind::send : op_kind::write;
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
-            // In the kernel (this write's, or one whose future was dropped): its result first.
-            if (write_.busy()) return std::nullopt;
+            if (write_.busy()) return std::nullopt;  // a dropped write (or our POLLOUT) first
             if (write_.done) {
-                if (auto r = take_written(k, buf, len)) return r;
-                write_.reset();
+                bool unreported = (write_.kind == op_kind::send || write_.kind == op_kind::write) &&
+                                  (write_.res < 0 || write_.off < static_cast<std::size_t>(write_.res));
+                long r = write_.res < 0 ? write_.res : -EIO;
+                write_.reset();  // our POLLOUT, a reported write, a connect or a datagram: go on
+                // A dropped write's bytes went out unreported: the file's would follow them,
+                // so fail as another write would (see take_written); or its error, given once.
+                if (unreported) return r;
             }
-            write_.reserve(n);
-            if (n > 0) std::memcpy(write_.buf.get(), buf, n);
-            write_.kind = k;
-            write_.len = n;
-            write_.caller = buf;
+            for (;;) {
+                off_t off = static_cast<off_t>(offset);
+                long r = ::sendfile(fd(), in_fd, &off, count);
+                if (r >= 0) return r;
+                if (errno == EINTR) continue;
+                if (errno != EAGAIN) return static_cast<long>(-errno);
+                break;
+            }
+            // The socket is full: wait for room (sendfile itself has no io_uring operation).
+            write_.kind = op_kind::poll_out;
             submit(write_, tag_write);
             submitted = true;
             return std::nullopt;
@@ -345,13 +368,69 @@ private:
         s.reset();
     }
 
+    // poll_write of the concatenation of iov[0..n), gathered into the write side's buffer.
+    af::poll<long> write_gathered(context& cx, const iovec* iov, int cnt) {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        std::size_t len = 0;
+        const void* first = cnt > 0 ? iov[0].iov_base : nullptr;  // the caller, for a 0 result
+        bool found = false;
+        for (int i = 0; i < cnt; ++i) {
+            len += iov[i].iov_len;
+            if (!found && iov[i].iov_len > 0) {
+                first = iov[i].iov_base;
+                found = true;
+            }
+        }
+        std::size_t n = std::min(len, max_io);
+        op_kind k = socket_ ? op_kind::send : op_kind::write;
+        return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
+            // In the kernel (this write's, or one whose future was dropped): its result first.
+            if (write_.busy()) return std::nullopt;
+            if (write_.done) {
+                if (auto r = take_written(k, first, iov, cnt, len)) return r;
+                write_.reset();
+            }
+            write_.reserve(n);
+            gather(write_.buf.get(), n, iov, cnt);
+            write_.kind = k;
+            write_.len = n;
+            write_.caller = first;
+            submit(write_, tag_write);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
+    // Copies the first `n` bytes of the concatenation of iov[0..cnt) to `out`.
+    static void gather(char* out, std::size_t n, const iovec* iov, int cnt) noexcept {
+        for (int i = 0; i < cnt && n > 0; ++i) {
+            std::size_t k = std::min(n, iov[i].iov_len);
+            if (k == 0) continue;
+            std::memcpy(out, iov[i].iov_base, k);
+            out += k;
+            n -= k;
+        }
+    }
+
+    // Whether the concatenation of iov[0..cnt) starts with [p, p + n) (it is at least n long).
+    static bool starts_with(const char* p, std::size_t n, const iovec* iov, int cnt) noexcept {
+        for (int i = 0; i < cnt && n > 0; ++i) {
+            std::size_t k = std::min(n, iov[i].iov_len);
+            if (k == 0) continue;
+            if (std::memcmp(p, iov[i].iov_base, k) != 0) return false;
+            p += k;
+            n -= k;
+        }
+        return n == 0;
+    }
+
     // A completed stream write (write, send) meets the next poll_write, which may name another
     // pointer and length than the poll that submitted it (a buffer that grew or moved, or a
     // write whose future was dropped). Its `res - off` bytes not yet reported are the caller's
     // next bytes whenever the caller's buffer starts with them: report as many as the caller
     // asks for (the rest waits for the next poll, still before anything new is submitted).
     // nullopt: nothing to report (the caller must submit its bytes; the result is dropped).
-    std::optional<long> take_written(op_kind k, const void* buf, std::size_t len) noexcept {
+    std::optional<long> take_written(op_kind k, const void* buf, const iovec* iov, int cnt, std::size_t len) noexcept {
         if (write_.kind != k) return std::nullopt;
         long r = write_.res;
         if (r < 0) {
@@ -366,7 +445,7 @@ private:
         }
         std::size_t avail = static_cast<std::size_t>(r) - write_.off;
         std::size_t give = std::min(avail, len);
-        if (std::memcmp(write_.buf.get() + write_.off, buf, give) != 0) {
+        if (!starts_with(write_.buf.get() + write_.off, give, iov, cnt)) {
             // Not the bytes that went out: their writer dropped the write, and the peer has them
             // all the same. Sending other bytes after them would corrupt the stream silently, so
             // this write fails instead (once; the stream's state is the caller's to judge).
@@ -699,6 +778,7 @@ void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
         io_uring_prep_accept(sqe, fd(), reinterpret_cast<sockaddr*>(&s.addr), &s.addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC);
         break;
     case op_kind::poll_in: io_uring_prep_poll_add(sqe, fd(), POLLIN); break;
+    case op_kind::poll_out: io_uring_prep_poll_add(sqe, fd(), POLLOUT); break;
     case op_kind::write: io_uring_prep_write(sqe, fd(), s.buf.get(), static_cast<unsigned>(s.len), static_cast<__u64>(-1)); break;
     case op_kind::send: io_uring_prep_send(sqe, fd(), s.buf.get(), s.len, MSG_NOSIGNAL); break;
     case op_kind::sendmsg:
@@ -745,7 +825,7 @@ reap_out uring_source::complete(std::uint64_t tag, int res, unsigned) noexcept {
         s.in_flight = false;
         if (closing_) {
             if (s.kind == op_kind::accept && res >= 0) ::close(res);  // accepted after all: nobody takes it
-        } else if (res == -EAGAIN && s.kind != op_kind::poll_in) {
+        } else if (res == -EAGAIN && s.kind != op_kind::poll_in && s.kind != op_kind::poll_out) {
             // Older kernels honour O_NONBLOCK: wait for readiness, then issue the op again.
             submit_retry_poll(s, dir);
         } else if (res == -ECANCELED || res == -EINTR) {

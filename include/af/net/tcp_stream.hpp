@@ -10,7 +10,10 @@
 ///     std::size_t n = co_await conn.read(buf);   // 0: the peer closed its side
 ///
 /// tcp_stream satisfies af::io::async_read and af::io::async_write, so af::io::lines, copy,
-/// buf_reader and framed work on it (and on the halves). Get one from `connect` or from
+/// buf_reader and framed work on it (and on the halves). It is vectored
+/// (`write_all_vectored(slices)`, `poll_write_vectored`: several buffers in one sendmsg), and
+/// `send_file(file, offset, count)` sends part of an af::fs::file with sendfile(2), without
+/// copying it through user space (book chapter "Networking", design note 0018). Get one from `connect` or from
 /// `af::net::tcp_listener::accept`; for local inter-process streams see `unix_stream`.
 ///
 /// Errors: std::system_error with the OS error and a what() naming the operation and the peer

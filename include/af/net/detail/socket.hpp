@@ -21,7 +21,12 @@
 
 #include "af/core/context.hpp"
 #include "af/core/poll.hpp"
+#include "af/io/io_slice.hpp"
 #include "af/rt/detail/reactor.hpp"
+
+namespace af::fs {
+class file;
+}  // namespace af::fs
 
 namespace af::net {
 
@@ -99,6 +104,10 @@ socket_ptr adopt(int fd, const char* op, std::string name);
 // The byte-stream operations behind af::io::async_read / async_write (errors throw).
 af::poll<std::size_t> poll_read(const socket_ptr& s, context& cx, std::span<std::byte> buf);
 af::poll<std::size_t> poll_write(const socket_ptr& s, context& cx, std::span<const std::byte> buf);
+/// One vectored write (the first IOV_MAX slices at most): bytes of their concatenation accepted.
+af::poll<std::size_t> poll_write_vectored(const socket_ptr& s, context& cx, std::span<const af::io::io_slice> slices);
+/// The descriptor of an af::fs::file (-1 when moved from), for sendfile.
+int file_handle(const af::fs::file& f) noexcept;
 /// shutdown(2); a socket that is not connected (any more) is not an error here.
 void shutdown(const socket_ptr& s, shutdown_how how);
 
@@ -118,6 +127,22 @@ public:
 private:
     W* w_;
     std::span<const std::byte> buf_;
+};
+
+/// The future of `send_file`: bytes of the file sent (fewer than asked when the file ends).
+class [[nodiscard("a future does nothing until it is awaited")]] send_file_future {
+public:
+    using output = std::uint64_t;
+    send_file_future(const socket_ptr& s, int in_fd, std::uint64_t offset, std::uint64_t count) noexcept
+        : s_(&s), fd_(in_fd), off_(offset), left_(count) {}
+    af::poll<std::uint64_t> poll(context& cx);
+
+private:
+    const socket_ptr* s_;
+    int fd_;
+    std::uint64_t off_;
+    std::uint64_t left_;
+    std::uint64_t sent_ = 0;
 };
 
 }  // namespace af::net::detail

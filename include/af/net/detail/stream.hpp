@@ -3,12 +3,14 @@
 // The byte-stream surface shared by tcp_stream / unix_stream and their split halves: the
 // af::io::async_read / async_write members plus the awaitable helpers (read, write, read_exact,
 // write_all), written once over a counted socket_ptr.
+#include <cstdint>      // send_file offsets
 #include <string_view>  // write_all of text
 #include <utility>      // std::move
 
 #include "af/io/read.hpp"
 #include "af/io/read_exact.hpp"
 #include "af/io/write_all.hpp"
+#include "af/io/write_all_vectored.hpp"
 #include "af/net/detail/socket.hpp"
 
 namespace af::net::detail {
@@ -43,6 +45,13 @@ public:
     af::poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) {
         return detail::poll_write(s_, cx, buf);
     }
+    /// Vectored write (sendmsg of the slices; see af::io::poll_write_vectored): bytes of the
+    /// slices' concatenation accepted. At most IOV_MAX slices (1024) per call, and on io_uring
+    /// at most 64 KiB (gathered into the socket's copy buffer). Cancellation: as `write`.
+    af::poll<std::size_t> poll_write_vectored(context& cx, std::span<const af::io::io_slice> slices) {
+        return detail::poll_write_vectored(s_, cx, slices);
+    }
+    bool is_write_vectored() const noexcept { return true; }
     /// Sockets do not buffer in user space: always ready.
     af::poll<void> poll_flush(context&) noexcept { return {}; }
     /// Shuts the writing direction down (the peer reads end of stream).
@@ -64,6 +73,23 @@ public:
     auto write_all(std::string_view text) noexcept {
         return af::io::write_all(*this, std::as_bytes(std::span(text.data(), text.size())));
     }
+    /// Writes all of the slices' bytes with vectored writes, advancing `slices` as it goes
+    /// (af::io::write_all_vectored). Cancellation: NOT safe, as write_all.
+    auto write_all_vectored(std::span<af::io::io_slice> slices) noexcept {
+        return af::io::write_all_vectored(*this, slices);
+    }
+    /// Sends `count` bytes of file `f` from `offset` with sendfile(2) (the kernel copies from
+    /// the page cache: no user-space buffer); the file's position does not move, and writes
+    /// still buffered in `f` (write-behind) are not seen: flush `f` first. Output: bytes sent,
+    /// fewer than `count` when the file ends first (0 for an offset at or past its end).
+    /// On io_uring the socket is waited on with POLLOUT and sendfile(2) runs when it is
+    /// writable (design note 0018). Errors: std::system_error ("sendfile <peer>: ..."); EIO on
+    /// io_uring after a dropped write that went out (as `write`). The future borrows the
+    /// stream and `f`. Cancellation: nothing is in flight between polls, but a dropped
+    /// send_file may have sent a prefix of the range, and how much is not reported.
+    send_file_future send_file(const af::fs::file& f, std::uint64_t offset, std::uint64_t count) noexcept {
+        return send_file_future(s_, detail::file_handle(f), offset, count);
+    }
 
     int native_handle() const noexcept { return s_.fd(); }
 
@@ -79,6 +105,11 @@ public:
     af::poll<std::size_t> poll_write(context& cx, std::span<const std::byte> buf) {
         return detail::poll_write(s_, cx, buf);
     }
+    /// See write_ops::poll_write_vectored.
+    af::poll<std::size_t> poll_write_vectored(context& cx, std::span<const af::io::io_slice> slices) {
+        return detail::poll_write_vectored(s_, cx, slices);
+    }
+    bool is_write_vectored() const noexcept { return true; }
     af::poll<void> poll_flush(context&) noexcept { return {}; }
     af::poll<void> poll_shutdown(context&) {
         detail::shutdown(s_, shutdown_how::write);
@@ -99,6 +130,14 @@ public:
     }
     auto write_all(std::string_view text) noexcept {
         return af::io::write_all(*this, std::as_bytes(std::span(text.data(), text.size())));
+    }
+    /// See write_ops::write_all_vectored. Cancellation: NOT safe.
+    auto write_all_vectored(std::span<af::io::io_slice> slices) noexcept {
+        return af::io::write_all_vectored(*this, slices);
+    }
+    /// See write_ops::send_file. Cancellation: a prefix may have been sent, unreported.
+    send_file_future send_file(const af::fs::file& f, std::uint64_t offset, std::uint64_t count) noexcept {
+        return send_file_future(s_, detail::file_handle(f), offset, count);
     }
 
     /// shutdown(2) without waiting: `write` makes the peer read end of stream while this side

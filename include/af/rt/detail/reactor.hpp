@@ -36,7 +36,9 @@
 // keeps in the tail; the reactor only frees the bytes, with the source.
 #include <atomic>   // reference count
 #include <cstddef>  // std::size_t, std::max_align_t
+#include <cstdint>  // sendfile offsets
 #include <sys/socket.h>  // sockaddr, socklen_t
+#include <sys/uio.h>     // iovec
 
 #include "af/core/context.hpp"
 #include "af/core/poll.hpp"
@@ -62,6 +64,17 @@ public:
     /// write(2) (send with MSG_NOSIGNAL on sockets): bytes written or -errno; each accepted
     /// byte is reported once, also across changed arguments and dropped writes (see above).
     virtual af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) = 0;
+    /// writev(2) (sendmsg with MSG_NOSIGNAL on sockets) of the concatenation of `iov[0..n)`
+    /// (at most IOV_MAX of them; io_uring: at most its 64 KiB copy buffer): bytes written or
+    /// -errno. The same contract as poll_write, for the concatenation: a later poll_write or
+    /// poll_write_vectored whose bytes start with a finished write's is told about them.
+    virtual af::poll<long> poll_write_vectored(context& cx, const iovec* iov, int n) = 0;
+    /// sendfile(2) of up to `count` bytes of `in_fd` from `offset` (`in_fd`'s position does not
+    /// move) on a stream socket: bytes sent, 0 at end of file, or -errno; pending until the
+    /// socket is writable. Nothing is in flight between polls (io_uring waits for POLLOUT, then
+    /// calls sendfile(2)): dropping it loses nothing. A write of the other kind that finished
+    /// unreported in the kernel (dropped) makes it fail with -EIO, as another write would.
+    virtual af::poll<long> poll_sendfile(context& cx, int in_fd, std::uint64_t offset, std::size_t count) = 0;
     /// recvfrom(2): bytes received or -errno; `*from_len` is in/out.
     virtual af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
                                           socklen_t* from_len) = 0;
