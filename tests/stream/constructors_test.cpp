@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <concepts>
 #include <memory>
 #include <optional>
 #include <ranges>
@@ -20,6 +21,7 @@
 #include "af/core/task.hpp"
 #include "af/future/ready.hpp"
 #include "af/test/manual_future.hpp"
+#include "af/test/mock_task.hpp"
 #include "af/test/wake_counter.hpp"
 
 namespace {
@@ -89,6 +91,44 @@ TEST(once, yields_the_future_output_once_and_forwards_pending) {
     EXPECT_EQ(s.poll_next(cx).value(), std::nullopt);
     EXPECT_EQ(s.poll_next(cx).value(), std::nullopt);
     EXPECT_EQ(m.polls(), 2);
+}
+
+TEST(once, of_a_value_yields_the_value_once) {
+    af::test::mock_task<> t;
+    auto s = af::streams::once(42);
+    static_assert(std::same_as<decltype(s)::item, int>);
+    auto next = [&] { return af::test::assert_ready(t.enter([&](af::context& cx) { return s.poll_next(cx); })); };
+    EXPECT_EQ(next(), std::optional<int>(42));
+    EXPECT_EQ(next(), std::nullopt);
+    EXPECT_EQ(next(), std::nullopt) << "fused";
+    EXPECT_EQ(t.wake_count(), 0u);
+}
+
+TEST(once, of_an_lvalue_copies_and_of_a_move_only_value_moves) {
+    af::test::mock_task<> t;
+    const std::string word = "hi";
+    auto s = af::streams::once(word);
+    EXPECT_EQ(af::test::assert_ready(t.enter([&](af::context& cx) { return s.poll_next(cx); })),
+              std::optional<std::string>("hi"));
+    EXPECT_EQ(word, "hi");
+    auto u = af::streams::once(std::make_unique<int>(5));
+    auto p = af::test::assert_ready(t.enter([&](af::context& cx) { return u.poll_next(cx); }));
+    ASSERT_TRUE(p && *p);
+    EXPECT_EQ(**p, 5);
+}
+
+TEST(once, of_a_future_is_its_output_and_once_value_yields_the_future_itself) {
+    af::test::mock_task<> t;
+    auto out = af::streams::once(af::ready(7));
+    static_assert(std::same_as<decltype(out)::item, int>);
+    EXPECT_EQ(af::test::assert_ready(t.enter([&](af::context& cx) { return out.poll_next(cx); })),
+              std::optional<int>(7));
+
+    auto fut = af::streams::once_value(af::ready(7));
+    static_assert(std::same_as<decltype(fut)::item, af::ready_future<int>>);
+    auto item = af::test::assert_ready(t.enter([&](af::context& cx) { return fut.poll_next(cx); }));
+    ASSERT_TRUE(item.has_value());
+    EXPECT_EQ(af::test::assert_ready(t.poll(*item)), 7);
 }
 
 TEST(repeat, yields_copies_for_ever) {
