@@ -40,6 +40,7 @@
 #include "af/io/split.hpp"       // split(io): read half + write half for two tasks
 
 // Framing: bytes as messages.
+#include "af/bytes.hpp"                      // af::bytes, bytes_mut, chain: frames and buffers
 #include "af/io/codec.hpp"                   // concept: decode, decode_eof, encode
 #include "af/io/lines_codec.hpp"             // text lines, with a maximum length
 #include "af/io/length_delimited_codec.hpp"  // u32 big-endian length + payload, with a maximum

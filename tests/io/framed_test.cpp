@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "af/bytes/bytes.hpp"
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/future/join.hpp"
@@ -31,11 +32,14 @@
 
 namespace {
 
+using namespace std::string_view_literals;
 using af::io::duplex_stream;
 using af::io::framed;
 using af::io::length_delimited_codec;
 using af::io::lines_codec;
-using bytes_t = std::vector<std::byte>;
+using bytes_t = af::bytes;
+
+bytes_t filled(std::size_t n, std::byte v = std::byte{0}) { return af::bytes::copy_from(std::vector<std::byte>(n, v)); }
 
 // The sink shape, spelled here so the test does not depend on the sink module's progress.
 template <class S, class T>
@@ -84,15 +88,16 @@ TEST(framed, lines_round_trip_through_a_tiny_pipe) {
 TEST(framed, length_delimited_round_trip_keeps_binary_and_empty_frames) {
     std::vector<bytes_t> frames;
     frames.push_back({});
-    frames.push_back({std::byte{0}, std::byte{'\n'}, std::byte{0xff}});
-    frames.push_back(bytes_t(20000, std::byte{7}));
+    std::array<std::byte, 3> binary{std::byte{0}, std::byte{'\n'}, std::byte{0xff}};
+    frames.push_back(af::bytes::copy_from(binary));
+    frames.push_back(filled(20000, std::byte{7}));
     EXPECT_EQ(round_trip(frames, length_delimited_codec(1 << 16), 64), frames);
 }
 
 TEST(framed, writes_the_length_as_big_endian_u32) {
     auto [a, b] = af::io::duplex(512);  // room for the whole frame: nobody reads during the send
     framed tx(a, length_delimited_codec());
-    af::block_on(send_all_then_close(tx, std::vector<bytes_t>{bytes_t(258, std::byte{1})}));
+    af::block_on(send_all_then_close(tx, std::vector<bytes_t>{filled(258, std::byte{1})}));
     std::array<std::byte, 4> head{};
     EXPECT_EQ(af::block_on(af::io::read(b, head)), 4u);
     EXPECT_EQ(head, (std::array<std::byte, 4>{std::byte{0}, std::byte{0}, std::byte{1}, std::byte{2}}));
@@ -129,7 +134,7 @@ TEST(framed, rejects_an_endless_line_once_it_passes_the_maximum_without_waiting_
 TEST(framed, sending_an_oversized_frame_throws_and_writes_nothing) {
     auto [a, b] = af::io::duplex(64);
     framed tx(a, length_delimited_codec(8));
-    EXPECT_THROW(tx.start_send(bytes_t(9)), af::io::frame_error);
+    EXPECT_THROW(tx.start_send(filled(9)), af::io::frame_error);
     af::test::wake_counter wc;
     af::context cx(wc.waker());
     ASSERT_TRUE(tx.poll_flush(cx).is_ready());
@@ -168,11 +173,56 @@ TEST(framed, poll_ready_applies_backpressure_when_the_write_buffer_is_full) {
     af::test::wake_counter wc;
     af::context cx(wc.waker());
     ASSERT_TRUE(tx.poll_ready(cx).is_ready());
-    tx.start_send(bytes_t(10000));
+    tx.start_send(filled(10000));
     EXPECT_TRUE(tx.poll_ready(cx).is_pending());  // 10004 bytes buffered, the pipe takes 16
     std::array<std::byte, 16> buf{};
     EXPECT_EQ(af::block_on(af::io::read(b, buf)), 16u);
     EXPECT_EQ(wc.count(), 1u);
+}
+
+TEST(framed, length_delimited_frames_are_pieces_of_the_read_buffer_not_copies) {
+    auto [a, b] = af::io::duplex(64);
+    framed rx(std::move(b), length_delimited_codec());
+    af::bytes_mut wire;
+    wire.put_u32(3);
+    wire.put("one"sv);
+    wire.put_u32(3);
+    wire.put("two"sv);
+    af::block_on(af::io::write_all(a, wire.as_span()));
+    auto one = af::block_on(af::next(rx));
+    auto two = af::block_on(af::next(rx));
+    ASSERT_TRUE(one && two);
+    EXPECT_EQ(one->as_string_view(), "one");
+    EXPECT_EQ(two->data(), one->data() + 3 + 4);  // one read, one block: the next frame follows
+}
+
+TEST(framed, the_read_buffer_is_reused_once_the_frames_are_dropped) {
+    auto [a, b] = af::io::duplex(64);
+    framed rx(std::move(b), length_delimited_codec());
+    auto send = [&](std::string_view payload) {
+        af::bytes_mut wire;
+        wire.put_u32(static_cast<std::uint32_t>(payload.size()));
+        wire.put(payload);
+        af::block_on(af::io::write_all(a, wire.as_span()));
+    };
+    send("first");
+    auto first = af::block_on(af::next(rx));
+    ASSERT_TRUE(first);
+    const std::byte* where = first->data();
+    first.reset();
+    // The frame is gone: the next read moves the buffer back to its block's start, and the
+    // next frame lands where the first one was instead of in a new allocation.
+    send("again");
+    auto again = af::block_on(af::next(rx));
+    ASSERT_TRUE(again);
+    EXPECT_EQ(again->as_string_view(), "again");
+    EXPECT_EQ(again->data(), where);
+    // A frame still held keeps its bytes: the buffer goes elsewhere rather than overwrite them.
+    send("other");
+    auto other = af::block_on(af::next(rx));
+    ASSERT_TRUE(other);
+    EXPECT_EQ(again->as_string_view(), "again");
+    EXPECT_EQ(other->as_string_view(), "other");
 }
 
 }  // namespace

@@ -8,16 +8,20 @@
 ///     co_await af::sinks::send(conn, request);                  // encode, write, flush
 ///     while (auto reply = co_await af::next(conn)) ...   // read, decode
 ///
-/// Read side: bytes are read in pieces of up to 4 KiB into a buffer and offered to
+/// Read side: bytes are read in pieces of up to 4 KiB into an `af::bytes_mut` and offered to
 /// `codec.decode` after each read; at end of stream `codec.decode_eof` gets the rest, and then
-/// the stream ends. A codec error (`af::io::frame_error`, e.g. a frame over the maximum length)
-/// and errors of `io` throw out of `poll_next`; the stream must not be polled again after that.
-/// Because the codec refuses an oversized frame as soon as its header or its first
-/// `max + 2` bytes arrive, the buffer never holds more than about one maximum frame plus 4 KiB.
+/// the stream ends. A codec whose frames are `af::bytes` (`length_delimited_codec`) hands out
+/// pieces of that buffer, not copies; once the application has dropped them, the buffer
+/// reuses its memory instead of allocating (docs/design/0016-buffers.md). A codec error
+/// (`af::io::frame_error`, e.g. a frame over the maximum length) and errors of `io` throw out
+/// of `poll_next`; the stream must not be polled again after that. Because the codec refuses
+/// an oversized frame as soon as its header or its first `max + 2` bytes arrive, the buffer
+/// never holds more than about one maximum frame plus 4 KiB (frames the application still
+/// holds keep their own bytes alive, as any value would).
 ///
-/// Write side: `start_send` encodes into a write buffer; `poll_ready` is pending while 8 KiB or
-/// more are waiting to be written (backpressure); `poll_flush` writes the buffer and flushes
-/// `io`; `poll_close` flushes and then shuts `io` down.
+/// Write side: `start_send` encodes into a write buffer (an `af::bytes_mut`); `poll_ready` is
+/// pending while 8 KiB or more are waiting to be written (backpressure); `poll_flush` writes
+/// the buffer and flushes `io`; `poll_close` flushes and then shuts `io` down.
 ///
 /// Pass an lvalue to borrow `io` (`framed(conn, codec)`), an rvalue to own it. Cancellation:
 /// every poll is safe to abandon; a partly received frame stays buffered, and sent frames stay
@@ -29,8 +33,8 @@
 #include <system_error> // write_zero
 #include <type_traits>  // std::remove_reference_t
 #include <utility>      // std::forward, std::move
-#include <vector>       // the buffers
 
+#include "af/bytes/bytes_mut.hpp"  // the read and write buffers
 #include "af/io/async_read.hpp"
 #include "af/io/async_write.hpp"
 #include "af/io/codec.hpp"
@@ -56,33 +60,21 @@ public:
         requires async_read<io_type>
     {
         for (;;) {
-            std::size_t used = 0;
-            auto in = std::span<const std::byte>(rbuf_).subspan(rpos_);
             if (!eof_) {
-                if (auto f = codec_.decode(in, used)) return ready_frame(std::move(*f), used);
+                if (auto f = codec_.decode(rbuf_)) return ready_frame(std::move(*f));
             } else {
                 if (done_) return af::detail::stream_end<item>();
-                if (auto f = codec_.decode_eof(in, used)) return ready_frame(std::move(*f), used);
+                if (auto f = codec_.decode_eof(rbuf_)) return ready_frame(std::move(*f));
                 done_ = true;
                 return af::detail::stream_end<item>();
             }
-            // Need more bytes: drop what the codec used, then read a piece onto the end.
-            if (rpos_ > 0) {
-                rbuf_.erase(rbuf_.begin(), rbuf_.begin() + static_cast<std::ptrdiff_t>(rpos_));
-                rpos_ = 0;
-            }
-            std::size_t old = rbuf_.size();
-            rbuf_.resize(old + read_chunk);
-            af::poll<std::size_t> p = pending;
-            try {
-                p = io_.poll_read(cx, std::span(rbuf_).subspan(old));
-            } catch (...) {
-                rbuf_.resize(old);
-                throw;
-            }
-            rbuf_.resize(old + (p.is_ready() ? *p : 0));
+            // Need more bytes: read a piece onto the end. Once the frames handed out earlier
+            // are dropped, reserve moves the undecoded rest to the front of the same block.
+            rbuf_.reserve(read_chunk);
+            af::poll<std::size_t> p = io_.poll_read(cx, rbuf_.spare_capacity().first(read_chunk));
             if (p.is_pending()) return pending;
             if (*p == 0) eof_ = true;
+            rbuf_.advance_mut(*p);
         }
     }
 
@@ -90,7 +82,7 @@ public:
     af::poll<void> poll_ready(context& cx)
         requires async_write<io_type>
     {
-        if (wbuf_.size() - wpos_ < write_high_water) return {};
+        if (wbuf_.size() < write_high_water) return {};
         return poll_write_buf(cx);
     }
     void start_send(item f)
@@ -114,34 +106,29 @@ public:
     io_type& get_ref() noexcept { return io_; }
     C& get_codec() noexcept { return codec_; }
     /// Bytes received but not yet decoded.
-    std::span<const std::byte> read_buffer() const noexcept { return std::span(rbuf_).subspan(rpos_); }
+    std::span<const std::byte> read_buffer() const noexcept { return rbuf_.as_span(); }
 
 private:
-    af::poll<std::optional<item>> ready_frame(item&& f, std::size_t used) {
-        rpos_ += used;
+    static af::poll<std::optional<item>> ready_frame(item&& f) {
         return af::poll<std::optional<item>>(std::in_place, std::in_place, std::move(f));
     }
 
     af::poll<void> poll_write_buf(context& cx) {
-        while (wpos_ < wbuf_.size()) {
-            auto p = io_.poll_write(cx, std::span<const std::byte>(wbuf_).subspan(wpos_));
+        while (!wbuf_.empty()) {
+            auto p = io_.poll_write(cx, wbuf_.as_span());
             if (p.is_pending()) return pending;
             if (*p == 0) throw std::system_error(error::write_zero, "framed");
-            wpos_ += *p;
+            wbuf_.advance(*p);  // the next reserve moves any rest back to the block's start
         }
-        wbuf_.clear();
-        wpos_ = 0;
         return {};
     }
 
     T io_;
     C codec_;
-    std::vector<std::byte> rbuf_;
-    std::size_t rpos_ = 0;
+    af::bytes_mut rbuf_;  // received, not yet decoded
     bool eof_ = false;
     bool done_ = false;
-    std::vector<std::byte> wbuf_;
-    std::size_t wpos_ = 0;
+    af::bytes_mut wbuf_;  // encoded, not yet written
 };
 
 template <class T, class C>

@@ -14,15 +14,18 @@
 /// arrived without a "\n", so at most that much is ever buffered for one line. Unlike tokio's
 /// codec, which discards the long line and goes on, the stream then stops: the error is the
 /// end. Encoding appends the string and "\n"; the string should not contain "\n" itself.
+/// Lines are copied out of the receive buffer into their `std::string` (text wants its own
+/// storage); for frames that stay bytes, `length_delimited_codec` hands out `af::bytes`.
 ///
 /// Compared with `af::io::lines`: same splitting rules, but a length limit and a sink side.
-#include <algorithm>  // std::find
-#include <cstddef>    // std::byte, std::size_t
-#include <optional>   // a frame or not yet
-#include <span>       // the received bytes
-#include <string>     // the frames
-#include <vector>     // the encoded bytes
+#include <algorithm>    // std::find, std::min
+#include <cstddef>      // std::byte, std::size_t
+#include <optional>     // a frame or not yet
+#include <span>         // a line's bytes
+#include <string>       // the frames
+#include <string_view>  // encoding
 
+#include "af/bytes/bytes_mut.hpp"  // the buffers decoded from and encoded into
 #include "af/io/error.hpp"
 
 namespace af::io {
@@ -35,10 +38,10 @@ public:
     explicit lines_codec(std::size_t max_length = default_max_length) noexcept : max_(max_length) {}
     std::size_t max_length() const noexcept { return max_; }
 
-    std::optional<std::string> decode(std::span<const std::byte> in, std::size_t& used) {
+    std::optional<std::string> decode(af::bytes_mut& in) {
         // Bytes before scanned_ were searched on an earlier call; do not search them again.
-        auto from = in.begin() + static_cast<std::ptrdiff_t>(std::min(scanned_, in.size()));
-        auto nl = std::find(from, in.end(), std::byte{'\n'});
+        const std::byte* from = in.begin() + std::min(scanned_, in.size());
+        const std::byte* nl = std::find(from, static_cast<const af::bytes_mut&>(in).end(), std::byte{'\n'});
         if (nl == in.end()) {
             // One byte of slack: a "\r" may still precede the "\n". Written without `max_ + 1`,
             // which would wrap to 0 for a maximum of SIZE_MAX and refuse every partial line.
@@ -47,22 +50,25 @@ public:
             return std::nullopt;
         }
         scanned_ = 0;
-        used = static_cast<std::size_t>(nl - in.begin()) + 1;
-        return make_line(in.first(used - 1));
+        auto used = static_cast<std::size_t>(nl - in.begin()) + 1;
+        std::string line = make_line(in.as_span().first(used - 1));
+        in.advance(used);
+        return line;
     }
 
-    std::optional<std::string> decode_eof(std::span<const std::byte> in, std::size_t& used) {
-        if (auto line = decode(in, used)) return line;
+    std::optional<std::string> decode_eof(af::bytes_mut& in) {
+        if (auto line = decode(in)) return line;
         if (in.empty()) return std::nullopt;
         scanned_ = 0;
-        used = in.size();
-        return make_line(in);
+        std::string line = make_line(in.as_span());
+        in.advance(in.size());
+        return line;
     }
 
-    void encode(const std::string& line, std::vector<std::byte>& out) const {
-        auto b = reinterpret_cast<const std::byte*>(line.data());
-        out.insert(out.end(), b, b + line.size());
-        out.push_back(std::byte{'\n'});
+    void encode(const std::string& line, af::bytes_mut& out) const {
+        out.reserve(line.size() + 1);
+        out.put(std::string_view(line));
+        out.put_u8('\n');
     }
 
 private:
