@@ -22,7 +22,7 @@
 /// space, `advance_mut(n)` counts `n` bytes of it as written, `remaining_mut()` is how many more
 /// fit. Thread safety: as the underlying bufs; a `chain` is one object (one thread at a time).
 #include <array>        // chunks_vectored into a std::array
-#include <concepts>     // std::convertible_to, std::assignable_from
+#include <concepts>     // std::convertible_to
 #include <cstddef>      // std::byte, std::size_t
 #include <span>         // chunks
 #include <type_traits>  // std::decay_t
@@ -49,8 +49,10 @@ concept buf_mut = requires(B& b, std::size_t n) {
 /// What `chunks_vectored` may fill: `std::span<const std::byte>` itself, or any chunk type
 /// assignable from one, such as `af::io::io_slice` (laid out as an iovec, for writev).
 template <class S>
-concept chunk_slot = std::assignable_from<S&, std::span<const std::byte>> &&
-                     std::convertible_to<const S&, std::span<const std::byte>>;
+concept chunk_slot = requires(S& slot, const S& cslot, std::span<const std::byte> c) {
+    slot = c;  // not std::assignable_from: io_slice and span share no common reference
+    std::span<const std::byte>(cslot);
+};
 
 /// Fills `dst` with up to `dst.size()` chunks of `b`, in order, and returns how many; none are
 /// empty, and together they are a prefix of `b` (all of it when `dst` is big enough).
