@@ -10,4 +10,9 @@ int& budget() noexcept {
     return b;
 }
 
+int& scope_depth() noexcept {
+    thread_local int d = 0;
+    return d;
+}
+
 }  // namespace af::coop::detail

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <random>
@@ -18,6 +19,9 @@
 
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
+#include "af/rt/runtime.hpp"
+#include "af/rt/spawn.hpp"
+#include "af/rt/spawn_blocking.hpp"
 #include "af/test/drop_counter.hpp"
 #include "af/test/wake_counter.hpp"
 #include "channel/throwing_move.hpp"
@@ -33,6 +37,8 @@ namespace mpsc = af::channel::mpsc;
 static_assert(af::future<mpsc::send_future<int>>);
 static_assert(af::future<mpsc::reserve_future<int>>);
 static_assert(af::future<mpsc::receiver<int>::recv_future>);
+static_assert(af::future<mpsc::receiver<int>::recv_many_future>);
+static_assert(std::is_same_v<af::output_of<mpsc::receiver<int>::recv_many_future>, std::size_t>);
 static_assert(std::is_same_v<mpsc::receiver<int>::item, int>);
 static_assert(std::is_copy_constructible_v<mpsc::sender<int>>);
 static_assert(!std::is_copy_constructible_v<mpsc::receiver<int>>);
@@ -657,4 +663,236 @@ TEST(mpsc, last_sender_and_receiver_dropping_at_once_free_the_channel_once) {
         { auto gone = std::move(rx); }
         t.join();
     }
+}
+
+// ---- issue 12: try_recv, try_reserve, capacity, recv_many, blocking_send / blocking_recv ----
+
+TEST(mpsc, try_recv_says_empty_while_a_sender_lives_and_closed_once_drained_and_gone) {
+    auto [tx, rx] = mpsc::bounded<int>(2);
+    EXPECT_TRUE(rx.try_recv().is_empty());
+    EXPECT_TRUE(tx.try_send(1));
+    af::channel::recv_result<int> r = rx.try_recv();
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r.take_value(), 1);
+    EXPECT_TRUE(tx.try_send(2));
+    { auto gone = std::move(tx); }
+    EXPECT_EQ(rx.try_recv().take_value(), 2);  // drained before the end
+    EXPECT_TRUE(rx.try_recv().is_closed());
+    EXPECT_TRUE(rx.try_recv().is_closed());
+}
+
+TEST(mpsc, try_recv_frees_the_slot_and_wakes_a_waiting_sender) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    af::test::wake_counter ws;
+    af::context cs(ws.waker());
+    EXPECT_TRUE(tx.try_send(1));
+    auto s = tx.send(2);
+    EXPECT_TRUE(s.poll(cs).is_pending());
+    EXPECT_EQ(rx.try_recv().take_value(), 1);
+    EXPECT_EQ(ws.count(), 1u);
+    EXPECT_TRUE(s.poll(cs).value());
+    EXPECT_EQ(rx.try_recv().take_value(), 2);
+}
+
+TEST(mpsc, try_recv_after_close_is_empty_while_a_permit_is_out_then_closed) {
+    auto [tx, rx] = mpsc::bounded<int>(2);
+    auto p = tx.try_reserve();
+    ASSERT_TRUE(p);
+    rx.close();
+    EXPECT_TRUE(rx.try_recv().is_empty());  // the permit may still send
+    p->send(5);
+    EXPECT_EQ(rx.try_recv().take_value(), 5);
+    EXPECT_TRUE(rx.try_recv().is_closed());
+}
+
+TEST(mpsc, try_reserve_gives_a_permit_or_says_full_or_closed_without_waiting) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    auto a = tx.try_reserve();
+    ASSERT_TRUE(a);
+    EXPECT_EQ(a.status(), af::channel::send_status::sent);
+    auto b = tx.try_reserve();
+    EXPECT_FALSE(b);
+    EXPECT_TRUE(b.is_full());
+    a.take_permit().send(3);
+    EXPECT_EQ(rx.try_recv().take_value(), 3);
+    rx.close();
+    auto c = tx.try_reserve();
+    EXPECT_TRUE(c.is_closed());
+}
+
+TEST(mpsc, try_reserve_does_not_take_a_slot_past_a_waiting_sender) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    af::test::wake_counter ws;
+    af::context cs(ws.waker());
+    EXPECT_TRUE(tx.try_send(1));
+    auto s = tx.send(2);
+    EXPECT_TRUE(s.poll(cs).is_pending());
+    EXPECT_EQ(rx.try_recv().take_value(), 1);  // the freed slot goes to the waiting send
+    EXPECT_TRUE(tx.try_reserve().is_full());
+    EXPECT_TRUE(s.poll(cs).value());
+}
+
+TEST(mpsc, a_dropped_try_reserve_permit_gives_its_slot_back) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    { auto p = tx.try_reserve(); ASSERT_TRUE(p); EXPECT_EQ(tx.capacity(), 0u); }
+    EXPECT_EQ(tx.capacity(), 1u);
+    EXPECT_TRUE(tx.try_send(1));
+}
+
+TEST(mpsc, capacity_counts_free_slots_and_max_capacity_the_bound) {
+    auto [tx, rx] = mpsc::bounded<int>(3);
+    EXPECT_EQ(tx.max_capacity(), 3u);
+    EXPECT_EQ(rx.max_capacity(), 3u);
+    EXPECT_EQ(tx.capacity(), 3u);
+    EXPECT_TRUE(tx.try_send(1));
+    auto p = tx.try_reserve();
+    EXPECT_EQ(tx.capacity(), 1u);  // one queued, one held by the permit
+    EXPECT_EQ(rx.capacity(), 1u);
+    EXPECT_EQ(rx.try_recv().take_value(), 1);
+    EXPECT_EQ(tx.capacity(), 2u);
+    auto [utx, urx] = mpsc::unbounded<int>();
+    EXPECT_TRUE(utx.try_send(1));
+    EXPECT_EQ(utx.capacity(), utx.max_capacity() - 1);
+}
+
+TEST(mpsc, recv_many_appends_up_to_the_limit_and_returns_zero_only_at_the_end) {
+    auto [tx, rx] = mpsc::unbounded<int>();
+    for (int i = 0; i < 5; ++i) EXPECT_TRUE(tx.try_send(i));
+    std::vector<int> out{-1};
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    auto f = rx.recv_many(out, 3);
+    EXPECT_EQ(f.poll(cx).value(), 3u);
+    EXPECT_EQ(out, (std::vector<int>{-1, 0, 1, 2}));  // appended, nothing cleared
+    auto g = rx.recv_many(out, 10);
+    EXPECT_EQ(g.poll(cx).value(), 2u);
+    auto z = rx.recv_many(out, 0);
+    EXPECT_EQ(z.poll(cx).value(), 0u);  // a zero limit answers at once
+    { auto gone = std::move(tx); }
+    auto e = rx.recv_many(out, 10);
+    EXPECT_EQ(e.poll(cx).value(), 0u);
+    EXPECT_EQ(out.size(), 6u);
+}
+
+TEST(mpsc, recv_many_waits_for_a_first_value_and_frees_every_slot_it_takes) {
+    auto [tx, rx] = mpsc::bounded<int>(2);
+    af::test::wake_counter wr, ws;
+    af::context cr(wr.waker()), cs(ws.waker());
+    std::vector<int> out;
+    auto f = rx.recv_many(out, 8);
+    EXPECT_TRUE(f.poll(cr).is_pending());
+    EXPECT_TRUE(tx.try_send(1));
+    EXPECT_EQ(wr.count(), 1u);
+    EXPECT_TRUE(tx.try_send(2));
+    auto s = tx.send(3);
+    EXPECT_TRUE(s.poll(cs).is_pending());
+    EXPECT_EQ(f.poll(cr).value(), 2u);
+    EXPECT_EQ(ws.count(), 1u);  // both slots came back in one release, one went to the waiter
+    EXPECT_TRUE(s.poll(cs).value());
+    EXPECT_EQ(tx.capacity(), 1u);
+}
+
+TEST(mpsc, recv_many_after_close_drains_then_ends) {
+    auto [tx, rx] = mpsc::bounded<int>(4);
+    EXPECT_TRUE(tx.try_send(1));
+    EXPECT_TRUE(tx.try_send(2));
+    rx.close();
+    std::vector<int> out;
+    EXPECT_EQ(af::block_on(rx.recv_many(out, 8)), 2u);
+    EXPECT_EQ(af::block_on(rx.recv_many(out, 8)), 0u);
+}
+
+TEST(mpsc, dropping_a_pending_recv_many_loses_no_value_and_releases_its_waker) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    af::test::wake_counter wc;
+    af::context cx(wc.waker());
+    std::vector<int> out;
+    {
+        auto f = rx.recv_many(out, 4);
+        EXPECT_TRUE(f.poll(cx).is_pending());
+        EXPECT_EQ(wc.clones_alive(), 1u);
+    }
+    EXPECT_EQ(wc.clones_alive(), 0u);
+    EXPECT_TRUE(tx.try_send(9));
+    EXPECT_EQ(wc.count(), 0u);  // nobody waits any more
+    EXPECT_EQ(rx.try_recv().take_value(), 9);
+    EXPECT_TRUE(out.empty());
+}
+
+TEST(mpsc, dropping_a_granted_reserve_future_passes_the_slot_on_and_releases_its_waker) {
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    af::test::wake_counter wa, wb;
+    af::context ca(wa.waker()), cb(wb.waker());
+    EXPECT_TRUE(tx.try_send(1));
+    auto b = tx.reserve();
+    {
+        auto a = tx.reserve();
+        EXPECT_TRUE(a.poll(ca).is_pending());
+        EXPECT_TRUE(b.poll(cb).is_pending());
+        EXPECT_EQ(rx.try_recv().take_value(), 1);  // the slot is granted to `a`
+        EXPECT_EQ(wa.count(), 1u);
+    }
+    EXPECT_EQ(wa.clones_alive(), 0u);
+    EXPECT_EQ(wb.count(), 1u);  // `a` passed its slot on
+    auto pb = b.poll(cb);
+    ASSERT_TRUE(pb.is_ready() && pb.value().has_value());
+    EXPECT_EQ(tx.capacity(), 0u);
+    pb.value().reset();
+    EXPECT_EQ(tx.capacity(), 1u);
+}
+
+TEST(mpsc, blocking_send_and_blocking_recv_cross_threads_in_order) {
+    auto [tx, rx] = mpsc::bounded<int>(2);  // small: blocking_send parks often
+    constexpr int n = 2000;
+    std::thread producer([tx = std::move(tx)] {
+        for (int i = 0; i < n; ++i) EXPECT_TRUE(tx.blocking_send(i));
+    });
+    int expect = 0;
+    while (std::optional<int> v = rx.blocking_recv()) EXPECT_EQ(*v, expect++);
+    EXPECT_EQ(expect, n);
+    producer.join();
+}
+
+TEST(mpsc, blocking_send_hands_the_value_back_when_the_receiver_is_gone) {
+    auto [tx, rx] = mpsc::bounded<std::string>(1);
+    EXPECT_TRUE(tx.blocking_send("a"));
+    std::thread closer([rx = std::move(rx)]() mutable {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        auto gone = std::move(rx);
+    });
+    af::channel::send_result<std::string> r = tx.blocking_send("b");  // waits until the drop
+    EXPECT_TRUE(r.is_closed());
+    EXPECT_EQ(r.take_value(), "b");
+    closer.join();
+}
+
+TEST(mpsc, blocking_calls_refuse_on_a_runtime_worker_and_work_on_its_blocking_pool) {
+    af::rt::runtime rt = af::rt::builder().multi_thread().worker_threads(1).build();
+    auto [tx, rx] = mpsc::bounded<int>(1);
+    std::string what = rt.block_on([&]() -> af::task<std::string> {
+        auto h = af::rt::spawn([&]() -> af::task<std::string> {
+            try {
+                (void)tx.blocking_send(1);
+            } catch (const std::logic_error& e) {
+                co_return e.what();
+            }
+            co_return "";
+        }());
+        co_return co_await std::move(h);
+    }());
+    EXPECT_NE(what.find("blocking_send"), std::string::npos) << what;
+    EXPECT_NE(what.find("spawn_blocking"), std::string::npos) << what;
+    EXPECT_TRUE(rx.try_recv().is_empty());  // nothing was sent
+    // Inside block_on's own future too: a runtime is polling it.
+    EXPECT_THROW(rt.block_on([&]() -> af::task<void> {
+        (void)rx.blocking_recv();
+        co_return;
+    }()), std::logic_error);
+    // The blocking pool is the place for it.
+    bool sent = rt.block_on([&]() -> af::task<bool> {
+        af::channel::send_result<int> r = co_await af::rt::spawn_blocking([&] { return tx.blocking_send(2); });
+        co_return r.is_sent();
+    }());
+    EXPECT_TRUE(sent);
+    EXPECT_EQ(rx.blocking_recv(), 2);  // and from a plain thread outside the runtime
 }

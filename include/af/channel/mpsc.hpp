@@ -8,6 +8,13 @@
 ///     co_await tx.send(job{1});                       // waits while 16 values are queued
 ///     while (std::optional<job> j = co_await rx.recv()) run(*j);   // ends when all senders drop
 ///
+/// Without waiting: `tx.try_send(v)` (a `send_result`: `full` or `closed` hands `v` back),
+/// `tx.try_reserve()` (a permit, or `full` / `closed`) and `rx.try_recv()` (a `recv_result`:
+/// `empty` while a sender may still send, `closed` once none will). In batches:
+/// `co_await rx.recv_many(buf, 64)` appends up to 64 queued values at once. From a thread that
+/// is not running af tasks: `tx.blocking_send(v)` and `rx.blocking_recv()` (they refuse, with a
+/// `std::logic_error`, on a thread where a runtime is polling a task).
+///
 /// Choosing: `bounded(n)` gives backpressure (a fast producer waits for a slow consumer) and is
 /// the default choice; `unbounded()` never makes a sender wait, at the price of unbounded
 /// memory. Both return the same `sender<T>` / `receiver<T>` types; on an unbounded channel
@@ -41,12 +48,15 @@
 /// for reuse); running out of memory there terminates, since a claimed slot cannot be given
 /// back. A send whose value's move constructor throws rethrows and sends nothing. Design note:
 /// docs/design/0009-lock-free-mpsc.md; book chapter "Channels".
-#include <atomic>    // the handle counts, the receiver-dropped flag
-#include <cassert>   // handle misuse
-#include <cstddef>   // std::size_t
-#include <memory>    // std::unique_ptr for the sink state
-#include <optional>  // values and permits
-#include <utility>   // std::pair, std::move, std::exchange
+#include <atomic>     // the handle counts, the receiver-dropped flag
+#include <cassert>    // handle misuse
+#include <cstddef>    // std::size_t
+#include <memory>     // std::unique_ptr for the sink state
+#include <optional>   // values and permits
+#include <stdexcept>  // std::logic_error: a blocking call on a runtime's worker
+#include <string>     // its message
+#include <utility>    // std::pair, std::move, std::exchange
+#include <vector>     // recv_many's output
 
 #include "af/channel/detail/mpsc_block_queue.hpp"
 #include "af/channel/detail/mpsc_capacity.hpp"
@@ -54,11 +64,22 @@
 #include "af/core/atomic_waker.hpp"
 #include "af/core/coop.hpp"
 #include "af/core/future.hpp"
+#include "af/executor/block_on.hpp"  // blocking_send, blocking_recv
 #include "af/sink/error.hpp"  // the sink members throw af::closed_error
 
 namespace af::channel::mpsc {
 
 namespace detail {
+
+// blocking_send / blocking_recv park the calling thread; on a thread where a runtime is polling
+// a task that would stall the worker (and deadlock if the other side runs on it).
+inline void refuse_blocking_in_task(const char* what) {
+    if (!af::coop::in_task_poll()) return;
+    throw std::logic_error(std::string("af::channel::mpsc::") + what +
+                           " called from a task that an af runtime is polling; blocking would stall the "
+                           "worker thread: co_await the async form instead, or call it from "
+                           "af::rt::spawn_blocking or a thread of your own");
+}
 
 // The shared state, reference-counted by hand: one word counts the sender-side handles (senders,
 // live send/reserve futures, permits) and the receiver, so that making or dropping a send future
@@ -215,6 +236,7 @@ public:
 private:
     template <class>
     friend class reserve_future;
+    friend class sender<T>;  // try_reserve
     explicit permit(detail::state<T>* s) noexcept : s_(s) { s_->add_sender(); }
     detail::state<T>* s_;
 };
@@ -237,6 +259,32 @@ public:
 
 private:
     detail::slot_waiter<T> w_;
+};
+
+/// The outcome of `sender::try_reserve()`: true when it holds a `permit`; otherwise `status()`
+/// says `full` or `closed`.
+template <class T>
+class [[nodiscard("a reserve result may hold a permit, which holds a slot until dropped")]] try_reserve_result {
+public:
+    /// `sent` when it holds a permit (a slot is taken; nothing is sent yet), else `full` or `closed`.
+    send_status status() const noexcept { return status_; }
+    bool is_full() const noexcept { return status_ == send_status::full; }
+    bool is_closed() const noexcept { return status_ == send_status::closed; }
+    explicit operator bool() const noexcept { return permit_.has_value(); }
+    permit<T>& operator*() noexcept {
+        assert(permit_ && "af::channel::mpsc::try_reserve_result: no permit; check the result first");
+        return *permit_;
+    }
+    permit<T>* operator->() noexcept { return &**this; }
+    /// Moves the permit out. Only when the result holds one.
+    permit<T> take_permit() { return std::move(**this); }
+
+private:
+    friend class sender<T>;
+    explicit try_reserve_result(send_status s) noexcept : status_(s) {}
+    explicit try_reserve_result(permit<T> p) noexcept : status_(send_status::sent), permit_(std::move(p)) {}
+    send_status status_;
+    std::optional<permit<T>> permit_;
 };
 
 /// The future made by `sender::send(v)`: `send_result<T>` (sent, or closed with `v` back).
@@ -310,6 +358,38 @@ public:
     /// Waits for a slot and holds it as a `permit` (`std::nullopt` if the receiver is closed).
     /// Cancellation: as for `send`; no slot is kept by a dropped future.
     reserve_future<T> reserve() const { return reserve_future<T>(s_); }
+
+    /// Takes a slot as a `permit` if one is free right now and no sender is waiting; never
+    /// suspends. Otherwise the result says `full` or `closed`.
+    try_reserve_result<T> try_reserve() const {
+        switch (s_->capacity.try_take()) {
+        case af::detail::mpsc_capacity::take_result::closed:
+            return try_reserve_result<T>(send_status::closed);
+        case af::detail::mpsc_capacity::take_result::full:
+            return try_reserve_result<T>(send_status::full);
+        case af::detail::mpsc_capacity::take_result::taken:
+            break;
+        }
+        return try_reserve_result<T>(permit<T>(s_));  // the taken slot moves into the permit
+    }
+
+    /// Sends from a thread that is not running af tasks: parks the thread until there is
+    /// capacity, like `af::block_on(send(v))`. Same result as `send`.
+    /// Errors: `std::logic_error` when an af runtime is polling a task on this thread (blocking
+    /// would stall its worker; `co_await send(v)` there, or block on `af::rt::spawn_blocking`).
+    send_result<T> blocking_send(T v) const {
+        detail::refuse_blocking_in_task("sender::blocking_send");
+        return af::block_on(send(std::move(v)));
+    }
+
+    /// Free slots right now: `max_capacity()` minus queued values, held permits and slots
+    /// granted to waiting senders. A snapshot: other threads may change it at once. On an
+    /// unbounded channel it stays near `max_capacity()`.
+    std::size_t capacity() const noexcept { return s_->capacity.free(); }
+
+    /// The capacity the channel was made with (`bounded(n)`: n). An unbounded channel reports
+    /// `af::detail::mpsc_capacity::max_slots`, a number no queue reaches.
+    std::size_t max_capacity() const noexcept { return s_->capacity.max(); }
 
     /// True once the receiver is closed or dropped.
     bool is_closed() const noexcept { return s_->capacity.is_closed(); }
@@ -388,6 +468,33 @@ public:
         receiver* r_;
     };
 
+    /// The future made by `recv_many(out, limit)`: how many values it appended to `out`.
+    /// Not movable once polled.
+    class [[nodiscard("a future does nothing until it is awaited")]] recv_many_future {
+    public:
+        using output = std::size_t;
+        recv_many_future(receiver& r, std::vector<T>& out, std::size_t limit) noexcept
+            : r_(&r), out_(&out), limit_(limit) {}
+        recv_many_future(recv_many_future&& o) noexcept
+            : r_(o.r_), out_(o.out_), limit_(o.limit_), waiting_(std::exchange(o.waiting_, false)) {}
+        recv_many_future& operator=(recv_many_future&&) = delete;
+        // A future dropped while it waited leaves no waker behind in the channel.
+        ~recv_many_future() {
+            if (waiting_ && r_->s_) r_->s_->rx_waker.take();
+        }
+        af::poll<std::size_t> poll(context& cx) {
+            af::poll<std::size_t> p = r_->poll_recv_many(cx, *out_, limit_);
+            waiting_ = p.is_pending();
+            return p;
+        }
+
+    private:
+        receiver* r_;
+        std::vector<T>* out_;
+        std::size_t limit_;
+        bool waiting_ = false;
+    };
+
     explicit receiver(detail::state<T>* s) noexcept : s_(s) {}
     receiver(receiver&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
     receiver& operator=(receiver&&) = delete;
@@ -419,6 +526,55 @@ public:
     /// (or, after `close()`, once the queue and outstanding permits are drained).
     recv_future recv() noexcept { return recv_future(*this); }
 
+    /// The next value if one is queued; never suspends and spends no coop budget. `empty` while
+    /// a sender (or a permit, or a waiting send) may still send; `closed` once the stream has
+    /// ended (the same moment `recv()` gives `std::nullopt`).
+    recv_result<T> try_recv() {
+        af::poll<std::optional<T>> p = try_next();
+        if (p.is_pending()) return recv_result<T>::empty();
+        std::optional<T>& v = p.value();
+        if (!v) return recv_result<T>::closed();
+        return recv_result<T>::received(std::move(*v));
+    }
+
+    /// Awaits at least one value, then appends every queued value, up to `limit`, to `out`
+    /// (nothing is cleared). Output: how many were appended; 0 only at the end of the stream,
+    /// or at once when `limit` is 0. One wake-up and one slot release per batch instead of per
+    /// value.
+    /// Cancellation: dropping the future loses no value (values leave the queue only in the poll
+    /// that returns them) and drops the waker it registered.
+    /// Resumes on: the thread that polls it, woken by a sender's thread.
+    /// Errors: if appending to `out` throws (`bad_alloc`), the value being appended is lost;
+    /// the ones appended before stay in `out`.
+    recv_many_future recv_many(std::vector<T>& out, std::size_t limit) noexcept {
+        return recv_many_future(*this, out, limit);
+    }
+
+    /// The poll behind `recv_many`.
+    af::poll<std::size_t> poll_recv_many(context& cx, std::vector<T>& out, std::size_t limit) {
+        if (limit == 0) return std::size_t(0);
+        // One budget unit per batch: the batch is one wake-up's worth of work.
+        if (!coop::poll_proceed(cx)) return pending;
+        af::poll<std::size_t> r = try_many(out, limit);
+        if (r.is_ready()) return r;
+        s_->rx_waker.register_waker(cx.waker());  // then look again, as in poll_next
+        return try_many(out, limit);
+    }
+
+    /// Receives from a thread that is not running af tasks: parks the thread until a value
+    /// comes or the stream ends, like `af::block_on(recv())`.
+    /// Errors: `std::logic_error` when an af runtime is polling a task on this thread (blocking
+    /// would stall its worker; `co_await recv()` there).
+    std::optional<T> blocking_recv() {
+        detail::refuse_blocking_in_task("receiver::blocking_recv");
+        return af::block_on(recv());
+    }
+
+    /// Free slots right now (see `sender::capacity`).
+    std::size_t capacity() const noexcept { return s_->capacity.free(); }
+    /// The capacity the channel was made with (see `sender::max_capacity`).
+    std::size_t max_capacity() const noexcept { return s_->capacity.max(); }
+
     /// Makes every current and future send fail with `closed`; wakes waiting senders. Values
     /// already queued stay receivable.
     void close() { s_->capacity.close(); }
@@ -441,6 +597,26 @@ private:
         // Look once more: a value sent before the last sender left is visible now.
         if (std::optional<T> v = s_->queue.pop(freed.n)) return af::poll<std::optional<T>>(std::in_place, std::move(v));
         return af::poll<std::optional<T>>(std::in_place, std::nullopt);
+    }
+
+    // Pops up to `limit` values into `out`; the slots go back in one release at the end.
+    std::size_t pop_into(std::vector<T>& out, std::size_t limit) {
+        slot_return freed{s_};
+        std::size_t n = 0;
+        while (n < limit) {
+            std::optional<T> v = s_->queue.pop(freed.n);
+            if (!v) break;
+            out.push_back(std::move(*v));
+            ++n;
+        }
+        return n;
+    }
+
+    af::poll<std::size_t> try_many(std::vector<T>& out, std::size_t limit) {
+        if (std::size_t n = pop_into(out, limit)) return n;
+        bool ended = s_->no_senders() || (s_->capacity.is_closed() && s_->capacity.all_free());
+        if (!ended) return pending;
+        return pop_into(out, limit);  // as in try_next: a value sent before the end; 0 = the end
     }
 
     detail::state<T>* s_;

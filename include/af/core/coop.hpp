@@ -26,6 +26,8 @@ namespace af::coop {
 namespace detail {
 /// The calling thread's budget: negative means unconstrained.
 int& budget() noexcept;
+/// How many `budget_scope`s are open on the calling thread (see `in_task_poll`).
+int& scope_depth() noexcept;
 }  // namespace detail
 
 /// True when the calling task may make progress now. False when its budget is spent: the task
@@ -45,14 +47,26 @@ inline bool poll_proceed(context& cx) noexcept {
 /// True when the current task still has budget (or there is none); spends nothing.
 inline bool has_budget_remaining() noexcept { return detail::budget() != 0; }
 
+/// True while an af runtime is polling a task (or the future given to its `block_on`) on the
+/// calling thread: the runtime opens a `budget_scope` around each such poll, whatever the budget.
+/// Calls that block the thread (`mpsc::sender::blocking_send`, ...) check it and refuse, since
+/// blocking there would stall the worker. False on blocking-pool threads and outside a runtime.
+inline bool in_task_poll() noexcept { return detail::scope_depth() > 0; }
+
 /// Sets the calling thread's budget for the lifetime of the scope (the runtime wraps each task
 /// poll in one), then restores the previous one. `n < 0` means unconstrained.
 class budget_scope {
 public:
-    explicit budget_scope(int n) noexcept : saved_(detail::budget()) { detail::budget() = n; }
+    explicit budget_scope(int n) noexcept : saved_(detail::budget()) {
+        detail::budget() = n;
+        ++detail::scope_depth();
+    }
     budget_scope(const budget_scope&) = delete;
     budget_scope& operator=(const budget_scope&) = delete;
-    ~budget_scope() { detail::budget() = saved_; }
+    ~budget_scope() {
+        detail::budget() = saved_;
+        --detail::scope_depth();
+    }
 
 private:
     int saved_;

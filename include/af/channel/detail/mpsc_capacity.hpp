@@ -149,6 +149,13 @@ public:
 
     bool is_closed() const noexcept { return (word_.load(std::memory_order_relaxed) & closed_bit) != 0; }
 
+    /// Free slots now (a snapshot: other threads may take or give back slots at once). Relaxed:
+    /// a count only, as in try_take.
+    std::size_t free() const noexcept { return word_.load(std::memory_order_relaxed) / unit; }
+
+    /// The capacity the channel was made with.
+    std::size_t max() const noexcept { return cap_; }
+
     /// Every slot is free: no value queued, no slot held by a permit or granted to a waiter.
     /// Acquire: a release seen here happened after the holder's last use of its slot.
     bool all_free() const noexcept { return (word_.load(std::memory_order_acquire) >> 2) == cap_; }
