@@ -207,7 +207,7 @@ af::task<uint64_t> mpsc_main(uint64_t producers, uint64_t m) {
 af::task<uint64_t> oneshot_main(uint64_t n) {
     uint64_t sum = 0;
     for (uint64_t i = 0; i < n; ++i) {
-        auto ch = af::channel::oneshot<uint64_t>();
+        auto ch = af::channel::oneshot::channel<uint64_t>();
         auto sent = ch.first.send(i);
         if (!sent) fail("oneshot: receiver gone");
         sum += co_await std::move(ch.second);

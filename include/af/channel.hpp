@@ -4,10 +4,10 @@
 /// Channels (`af::channel`): pass values between tasks and threads. Not part of `af/af.hpp`;
 /// include this umbrella or one header per channel kind.
 ///
-/// - `oneshot<T>()`: one value, one sender, one receiver (the receiver is a future).
+/// - `oneshot::channel<T>()`: one value, one sender, one receiver (the receiver is a future).
 /// - `mpsc::bounded<T>(n)` / `mpsc::unbounded<T>()`: many senders, one receiver (a stream).
 /// - `broadcast<T>(n)`: many senders, many receivers, every receiver sees every value.
-/// - `watch<T>(init)`: one sender, many receivers, only the latest value is kept.
+/// - `watch::channel(init)`: one sender, many receivers, only the latest value is kept.
 ///
 /// Errors follow one convention (see error.hpp): a receive that can never succeed throws
 /// `recv_error`; the end of a multi-value channel is `std::nullopt`; a failed send hands its value
@@ -15,5 +15,5 @@
 #include "af/channel/broadcast.hpp"  // broadcast
 #include "af/channel/error.hpp"      // recv_error, send_result, send_status
 #include "af/channel/mpsc.hpp"       // mpsc::bounded, mpsc::unbounded
-#include "af/channel/oneshot.hpp"    // oneshot
-#include "af/channel/watch.hpp"      // watch
+#include "af/channel/oneshot.hpp"    // oneshot::channel
+#include "af/channel/watch.hpp"      // watch::channel

@@ -53,10 +53,10 @@ void erase_at(V& v, std::size_t i) {
 TEST(random_cancellation, oneshot_loses_no_value_and_no_wake_up) {
     af::test::cancel_points points;
     af::test::for_each_seed(80, [&](std::mt19937& rng, unsigned) {
-        using rx_t = ch::oneshot_receiver<int>;
-        using closed_t = ch::oneshot_sender<int>::closed_future;
+        using rx_t = ch::oneshot::receiver<int>;
+        using closed_t = ch::oneshot::sender<int>::closed_future;
         struct pair_state {
-            std::optional<ch::oneshot_sender<int>> tx;
+            std::optional<ch::oneshot::sender<int>> tx;
             std::unique_ptr<stepped<rx_t>> rx;
             std::unique_ptr<stepped<closed_t>> closed;
             int value = 0;
@@ -66,7 +66,7 @@ TEST(random_cancellation, oneshot_loses_no_value_and_no_wake_up) {
         std::multiset<int> sent_ok, received, returned, dropped_with_receiver;
 
         for (int i = 0; i < 30; ++i) {
-            auto [tx, rx] = ch::oneshot<int>();
+            auto [tx, rx] = ch::oneshot::channel<int>();
             auto p = std::make_unique<pair_state>();
             p->tx.emplace(std::move(tx));
             p->rx = std::make_unique<stepped<rx_t>>([&] { return std::move(rx); });
@@ -83,8 +83,7 @@ TEST(random_cancellation, oneshot_loses_no_value_and_no_wake_up) {
                 EXPECT_TRUE(p.sent) << "a value that was never sent";
                 EXPECT_EQ(r.value(), p.value);
                 received.insert(r.value());
-            } catch (const ch::recv_error& e) {
-                EXPECT_TRUE(e.is_closed());
+            } catch (const af::closed_error&) {
                 EXPECT_TRUE(p.tx_gone && !p.sent) << "closed although a value was sent";
                 p.rx_released = true;
             }
@@ -531,12 +530,12 @@ TEST(random_cancellation, broadcast_loses_no_value_and_no_wake_up) {
 TEST(random_cancellation, watch_loses_no_change_and_no_wake_up) {
     af::test::cancel_points points;
     af::test::for_each_seed(60, [&](std::mt19937& rng, unsigned) {
-        auto [tx0, rx0] = ch::watch<int>(0);
-        std::optional<ch::watch_sender<int>> tx(std::move(tx0));
-        using changed_t = ch::watch_receiver<int>::changed_future;
+        auto [tx0, rx0] = ch::watch::channel<int>(0);
+        std::optional<ch::watch::sender<int>> tx(std::move(tx0));
+        using changed_t = ch::watch::receiver<int>::changed_future;
         struct rx_entry {
-            rx_entry(ch::watch_receiver<int> r, int s) : rx(std::move(r)), seen(s) {}
-            ch::watch_receiver<int> rx;
+            rx_entry(ch::watch::receiver<int> r, int s) : rx(std::move(r)), seen(s) {}
+            ch::watch::receiver<int> rx;
             std::unique_ptr<stepped<changed_t>> f;
             int seen;  // the version (= value) this receiver marked seen
             int version_at_poll = 0;
@@ -555,8 +554,7 @@ TEST(random_cancellation, watch_loses_no_change_and_no_wake_up) {
                 EXPECT_EQ(*r.rx.borrow(), version) << "the latest value";
                 EXPECT_FALSE(r.rx.has_changed());
                 r.seen = version;
-            } catch (const ch::recv_error& e) {
-                EXPECT_TRUE(e.is_closed());
+            } catch (const af::closed_error&) {
                 EXPECT_FALSE(tx.has_value());
                 EXPECT_EQ(r.seen, version) << "closed reported before an unseen change";
             }
@@ -626,7 +624,7 @@ TEST(random_cancellation, watch_loses_no_change_and_no_wake_up) {
             poll_rx(*r);  // the last change if unseen, else closed
             if (r->seen == version && !r->f) {
                 r->f = std::make_unique<stepped<changed_t>>([&] { return r->rx.changed(); });
-                EXPECT_THROW((void)r->f->poll(), ch::recv_error);
+                EXPECT_THROW((void)r->f->poll(), af::closed_error);
             }
         }
     });
@@ -755,11 +753,11 @@ TEST(random_cancellation, mpsc_permits_on_a_thread_pool_pass_slots_on_despite_ab
     EXPECT_LT(total_delivered, 5u * 200u);
 }
 
-af::task<int> await_oneshot(af::abortable_future<ch::oneshot_receiver<int>> f) {
+af::task<int> await_oneshot(af::abortable_future<ch::oneshot::receiver<int>> f) {
     try {
         std::optional<int> v = co_await std::move(f);
         co_return v ? *v : -2;  // -2: aborted
-    } catch (const ch::recv_error&) {
+    } catch (const af::closed_error&) {
         co_return -1;  // the sender dropped without sending
     }
 }
@@ -772,9 +770,9 @@ TEST(random_cancellation, oneshot_on_a_thread_pool_races_send_drop_and_abort_wit
         constexpr int n = 100;
         std::vector<af::join_handle<int>> hs;
         std::vector<af::abort_handle> aborts;
-        std::vector<ch::oneshot_sender<int>> txs;
+        std::vector<ch::oneshot::sender<int>> txs;
         for (int i = 0; i < n; ++i) {
-            auto [tx, rx] = ch::oneshot<int>();
+            auto [tx, rx] = ch::oneshot::channel<int>();
             auto [fut, handle] = af::abortable(std::move(rx));
             hs.push_back(pool.spawn(await_oneshot(std::move(fut))));
             aborts.push_back(std::move(handle));

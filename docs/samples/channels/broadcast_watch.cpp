@@ -26,16 +26,19 @@ int main() {
     assert(missed == 1);
     assert(*af::block_on(rx1.recv()) == 2);  // continues from the oldest retained
 
-    auto [cfg, watcher] = af::channel::watch(std::string("v1"));
+    auto [cfg, watcher] = af::channel::watch::channel(std::string("v1"));
     assert(cfg.send("v2") && cfg.send("v3"));
     af::block_on(watcher.changed());  // ready: there is an unseen value
     assert(*watcher.borrow_and_update() == "v3");  // only the latest is kept
+    cfg.send_modify([](std::string& v) { v += "-patched"; });  // edit in place, always notifies
+    assert(!cfg.send_if_modified([](std::string&) { return false; }));  // nobody is told
+    assert(watcher.has_changed() && *watcher.borrow_and_update() == "v3-patched");
     { auto gone = std::move(cfg); }
     bool closed = false;
     try {
-        af::block_on(watcher.changed());
-    } catch (const af::channel::recv_error& e) {
-        closed = e.is_closed();
+        af::block_on(watcher.changed());  // the sender is gone and nothing is unseen
+    } catch (const af::closed_error& e) {
+        closed = e.code() == af::errc::closed;
     }
     assert(closed);
 }

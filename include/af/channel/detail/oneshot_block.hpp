@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 /// \file
-/// The shared block behind `af::channel::oneshot<T>`: one allocation holding a state word, the
-/// value in place and the two wakers. Internal; see docs/design/0010-oneshot-state-word.md.
+/// The shared block behind `af::channel::oneshot::channel<T>()`: one allocation holding a state
+/// word, the value in place and the two wakers. Internal; see docs/design/0010-oneshot-state-word.md.
 ///
 /// Protocol. Everything the two ends tell each other goes through `state_`:
 ///
 ///   value     the value is constructed in the slot and published (set by send, with tx_done)
 ///   tx_done   the sender sent or was dropped; it never writes to the block again
-///   rx_done   the receiver was dropped (or failed with closed): sends fail, closed() completes
+///   rx_done   the receiver was dropped, closed, or failed with closed: sends fail, closed()
+///             completes. A receiver that closed still owns its reference and reads `value`:
+///             once `rx_done` is set no send can publish, so the bit is final from then on
 ///   rx_waker  the receiver's waker is in its slot; until tx_done the sender may read it
 ///   tx_waker  a closed() future's waker is in its slot; until rx_done the receiver may read it
 ///   refs      one count per party (sender, receiver, each closed() future); the party that
@@ -21,7 +23,10 @@
 /// `will_wake` on the same slot is two reads, not a race). To change its waker the writer first
 /// clears the bit; if that RMW shows the other side already finished, the writer leaves the
 /// slot alone (the other side may be reading it) and completes instead. Wakers left in a slot
-/// are destroyed with the block.
+/// are destroyed with the block, except the receiver's: a receiver that closes or goes away
+/// before the sender finished clears `rx_waker` in the same RMW that sets `rx_done` (the sender,
+/// seeing `rx_done`, never reads the slot) and destroys its waker at once, so a dropped receive
+/// does not keep its task's waker alive until the sender goes.
 ///
 /// Value slot. The sender owns it until it sets `value`; from then on only the receiver touches
 /// it (moves the value out, or destroys it when dropped). A send that finds `rx_done` already
@@ -35,12 +40,19 @@
 #include <cstddef>  // std::size_t
 #include <new>      // placement new, aligned operator new
 #include <optional> // the waker slots
+#include <type_traits> // std::conditional_t: the void channel's slot
 
 #include "af/core/detail/frame_allocator.hpp"  // recycling_allocate / recycling_deallocate
 #include "af/core/waker.hpp"
 #include "af/detail/sync.hpp"  // the state word (model-checked: tests/model/oneshot_model.cpp)
 
 namespace af::detail {
+
+/// What a `oneshot::channel<void>()` carries in the value slot.
+struct oneshot_unit {};
+/// The slot type of a `oneshot::channel<T>()`.
+template <class T>
+using oneshot_stored_t = std::conditional_t<std::is_void_v<T>, oneshot_unit, T>;
 
 struct oneshot_bits {
     static constexpr std::size_t value = 1;
@@ -129,12 +141,12 @@ public:
 
     // --- receiver ----------------------------------------------------------------------------
 
-    /// The receiver's poll. Returns the state once the sender finished (`tx_done` set; the
-    /// caller then takes the value or fails), 0 while pending.
+    /// The receiver's poll. Returns the state once the outcome is final (`tx_done` set, or
+    /// `rx_done` after a close; the caller then takes the value or fails), 0 while pending.
     std::size_t poll_rx(const waker& w) {
         // Acquire: pairs with the sender's release, so a published value is visible.
         std::size_t s = state_.load(std::memory_order_acquire);
-        if ((s & tx_done) != 0) return s;
+        if ((s & (tx_done | rx_done)) != 0) return s;
         if (!register_waker(s, rx_waker, tx_done, rx_waker_, w)) return s;
         return 0;
     }
@@ -150,8 +162,25 @@ public:
         return v;
     }
 
-    /// The receiver is dropped, or failed with closed: destroys an unread value, wakes a closed()
-    /// future, drops the reference.
+    /// The receiver closes but stays: later sends fail and closed() completes, while a value
+    /// published before this call can still be taken. Returns the state after the close.
+    std::size_t close_rx() noexcept {
+        // Acquire: as in poll_rx (the caller reads `value` from the result).
+        std::size_t s = state_.load(std::memory_order_acquire);
+        std::size_t next = 0;
+        do {
+            if ((s & rx_done) != 0) return s;  // closed before; only this receiver sets the bit
+            next = (s | rx_done) & ~(unpublishes(s) ? rx_waker : 0);
+            // Acq_rel: acquire for a published value and the closed() waker, release so a send
+            // that sees rx_done also sees we are done with our waker slot. Failure: relaxed.
+        } while (!state_.compare_exchange_weak(s, next, std::memory_order_acq_rel, std::memory_order_relaxed));
+        if (unpublishes(s)) rx_waker_.reset();
+        if ((s & tx_waker) != 0) tx_waker_->wake_by_ref();  // our reference keeps the block
+        return next;
+    }
+
+    /// The receiver is dropped, or failed with closed: destroys an unread value and its own
+    /// unread waker, wakes a closed() future (unless a close did), drops the reference.
     void drop_rx() noexcept {
         // Acquire: a value published by the sender must be visible before we destroy it.
         std::size_t s = state_.load(std::memory_order_acquire);
@@ -159,8 +188,8 @@ public:
         std::size_t next = 0;
         bool keep = false;
         do {
-            keep = (s & (value | tx_waker)) != 0;
-            next = s | rx_done;
+            keep = (s & value) != 0 || unpublishes(s) || wakes_closed(s);
+            next = (s | rx_done) & ~(unpublishes(s) ? rx_waker : 0);
             if (!keep) next -= ref;
             // Acq_rel: acquire for the value and the closed() waker, release so a failing send
             // sees the receiver done with the block. Failure: relaxed, retried.
@@ -170,7 +199,8 @@ public:
             return;
         }
         if ((s & value) != 0) value_.~T();
-        if ((s & tx_waker) != 0) tx_waker_->wake_by_ref();
+        if (unpublishes(s)) rx_waker_.reset();
+        if (wakes_closed(s)) tx_waker_->wake_by_ref();
         release(s & value);
     }
 
@@ -211,6 +241,12 @@ private:
         if constexpr (alignof(oneshot_block) <= frame_align) recycling_deallocate(b, sizeof(oneshot_block));
         else ::operator delete(static_cast<void*>(b), std::align_val_t{alignof(oneshot_block)});
     }
+
+    // Whether the receiver's finishing RMW from state `s` takes its published waker back: only
+    // while the sender has not finished (a finished sender may be waking it by reference).
+    static constexpr bool unpublishes(std::size_t s) noexcept { return (s & (rx_waker | tx_done)) == rx_waker; }
+    // Whether it must wake a closed() future: one is waiting and no close woke it before.
+    static constexpr bool wakes_closed(std::size_t s) noexcept { return (s & (tx_waker | rx_done)) == tx_waker; }
 
     // The sender's last event without a value (dropped, or the receiver was found gone).
     void finish_tx(std::size_t s) noexcept {
