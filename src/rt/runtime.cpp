@@ -129,7 +129,7 @@ reactor* make_reactor(io_backend kind) {
 reactor& require_reactor(const char* what) {
     reactor* r = current().io;
     if (r == nullptr) {
-        if (current().rt == nullptr) throw std::logic_error(std::string(what) + " called outside an af runtime");
+        if (current().rt == nullptr) throw_outside_runtime(what);
         throw std::logic_error(std::string(what) + " needs a runtime built with enable_io()");
     }
     return *r;
@@ -146,6 +146,8 @@ services::services(const config& c, runtime_core* rt) {
     thread_config tc{c.thread_name, c.on_start, c.on_stop};
     blocking = std::make_unique<blocking_pool>(c.max_blocking, c.keep_alive, std::move(tc),
                                                runtime_context{rt, time.get(), nullptr, io.get()});
+    // What handle::enter installs; the same as every flavor's block_on (context() below).
+    rt->set_entry_context(context(rt));
     // Last, so that a throw above leaves nothing running.
     if (c.watch) watch = std::make_unique<watchdog>(c.watch, c.watch_threshold, c.on_blocking);
     if (c.dump_signal != 0) {
@@ -254,7 +256,7 @@ void dump_task(task_header* t, std::vector<task_dump>& out) {
 
 runtime_core& require_runtime(const char* what) {
     runtime_core* rt = current().rt;
-    if (rt == nullptr) throw std::logic_error(std::string(what) + " called outside an af runtime");
+    if (rt == nullptr) throw_outside_runtime(what);
     return *rt;
 }
 
@@ -346,6 +348,31 @@ void runtime::shutdown_timeout(std::chrono::nanoseconds d) noexcept {
 }
 
 handle handle::current() { return handle(&detail::require_runtime("af::rt::handle::current")); }
+
+std::optional<handle> handle::try_current() noexcept {
+    detail::runtime_core* rt = detail::current().rt;
+    if (rt == nullptr) return std::nullopt;
+    return handle(rt);
+}
+
+enter_guard::enter_guard(const handle& h) noexcept
+    : rt_(h), saved_(detail::current()), outer_(detail::innermost_enter_guard()) {
+    detail::current() = rt_.core_->entry_context();
+    detail::innermost_enter_guard() = this;
+}
+
+enter_guard::~enter_guard() {
+    // Restoring out of order would leave the thread in a runtime it already left (or one
+    // being dropped); a guard in a coroutine frame kept across a co_await ends up here.
+    if (detail::innermost_enter_guard() != this) {
+        std::fputs("af: a handle::enter guard was destroyed out of order or on another thread; destroy guards on "
+                   "the thread that made them, innermost first, and do not keep one across a co_await\n",
+                   stderr);
+        std::abort();
+    }
+    detail::current() = saved_;
+    detail::innermost_enter_guard() = outer_;
+}
 
 runtime_metrics metrics() { return detail::require_runtime("af::rt::metrics").metrics(); }
 
