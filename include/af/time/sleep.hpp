@@ -15,7 +15,7 @@
 /// in block_on, or one that entered the runtime with `handle::enter`); one made outside any
 /// runtime (`rt.block_on(af::time::sleep(1s))`) binds at its first poll instead, which throws
 /// std::logic_error, naming the fix, when the polling thread is not inside a runtime with time
-/// enabled. Deadlines round up to the driver's 1 ms tick: a sleep never ends early. Its timer
+/// enabled. A bound sleep must not outlive its runtime's drop (its driver goes with it). Deadlines round up to the driver's 1 ms tick: a sleep never ends early. Its timer
 /// lives inside the future (64 bytes, no allocation), registered at the first poll that finds
 /// the deadline in the future.
 ///
