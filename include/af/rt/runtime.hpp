@@ -50,6 +50,7 @@
 #include "af/executor/spawn.hpp"
 #include "af/executor/spawner.hpp"  // a handle is an af::spawner, convertible to any_spawner
 #include "af/rt/detail/context.hpp"  // enter_guard's saved context
+#include "af/rt/detail/root_slot.hpp"  // block_on's future in task dumps
 #include "af/rt/detail/runtime_core.hpp"
 #include "af/rt/watchdog.hpp"
 
@@ -69,15 +70,24 @@ enum class io_backend { automatic, epoll, io_uring };
 namespace detail {
 
 // What `block_on` keeps on its stack: the future and, once done, its output or exception.
+/// The runtime's tasks (runtime_core::dump) and the futures given to its block_on calls.
+std::vector<task_dump> dump_all(runtime_core& rt);
+
 template <class F>
 struct block_on_state {
     using output = output_of<F>;
     F future;
     std::optional<std::conditional_t<std::is_void_v<output>, bool, output>> value;
     std::exception_ptr error;
+    root_slot slot;  // lists the future in task dumps (root_slot.hpp)
 
     static bool poll(void* self, context& cx) noexcept {
         auto* s = static_cast<block_on_state*>(self);
+        s->slot.begin_poll();
+        struct end_poll {
+            root_slot& s;
+            ~end_poll() { s.end_poll(); }
+        } guard{s->slot};
         try {
             auto p = s->future.poll(cx);
             if (p.is_pending()) return false;
@@ -92,6 +102,10 @@ struct block_on_state {
         return true;
     }
 
+    static void trace(const void* f, af::detail::trace_sink& out) {
+        af::detail::trace_future(*static_cast<const F*>(f), out);
+    }
+
     output take() {
         if (error) std::rethrow_exception(error);
         if constexpr (!std::is_void_v<output>) return std::move(*value);
@@ -100,8 +114,13 @@ struct block_on_state {
 
 template <class F>
 executor::spawn_output_t<F> block_on(runtime_core& core, F&& f) {
-    block_on_state<executor::spawn_future_t<F>> s{af::detail::into_future(std::forward<F>(f)), {}, {}};
-    core.drive(&s, &block_on_state<executor::spawn_future_t<F>>::poll);
+    using state = block_on_state<executor::spawn_future_t<F>>;
+    state s{af::detail::into_future(std::forward<F>(f)), {}, {}, {}};
+    s.slot.future = &s.future;
+    s.slot.trace = &state::trace;
+    s.slot.rt = &core;
+    root_registration listed(s.slot);
+    core.drive(&s, &state::poll);
     return s.take();
 }
 
@@ -161,7 +180,7 @@ public:
         const noexcept;
 
     runtime_metrics metrics() const { return core_->metrics(); }
-    std::vector<task_dump> dump_tasks() const { return core_->dump(); }
+    std::vector<task_dump> dump_tasks() const { return detail::dump_all(*core_); }
 
 private:
     friend class runtime;
@@ -379,7 +398,7 @@ public:
 
     af::rt::handle handle() const noexcept { return af::rt::handle(core_); }
     runtime_metrics metrics() const { return core_->metrics(); }
-    std::vector<task_dump> dump_tasks() const { return core_->dump(); }
+    std::vector<task_dump> dump_tasks() const { return detail::dump_all(*core_); }
 
     /// Shuts down now, waiting at most `d` for running blocking jobs (the threads of those
     /// still running are left to finish on their own). The runtime is empty afterwards.
