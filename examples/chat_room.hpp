@@ -37,19 +37,15 @@ struct message {
     std::uint64_t to = 0;  // when not 0: only this connection receives it
 };
 
-using sender = af::channel::broadcast_sender<message>;
-using receiver = af::channel::broadcast_receiver<message>;
+using sender = af::channel::broadcast::sender<message>;
+using receiver = af::channel::broadcast::receiver<message>;
 
 /// Writes every message not sent by `self` to `out`, until aborted or the room closes.
 inline af::task<void> write_messages(af::net::tcp_write_half out, receiver rx, std::uint64_t self) {
     for (;;) {
-        std::optional<message> m;
-        try {
-            m = co_await rx.recv();
-        } catch (const af::channel::recv_error&) {
-            continue;  // this client fell behind: the oldest messages are lost, go on
-        }
-        if (!m) co_return;
+        af::channel::recv_result<message> m = co_await rx.recv();
+        if (m.is_lagged()) continue;  // this client fell behind: the oldest messages are lost, go on
+        if (m.is_closed()) co_return;
         if (m->from == self || (m->to != 0 && m->to != self)) continue;
         std::string line = m->text + "\n";
         co_await out.write_all(line);
@@ -79,7 +75,7 @@ inline af::task<void> serve_client(af::net::tcp_stream conn, sender tx, std::uin
 
 /// Accepts connections for ever, each served by its own task.
 inline af::task<void> run(af::net::tcp_listener listener) {
-    auto [tx, keep] = af::channel::broadcast<message>(256);
+    auto [tx, keep] = af::channel::broadcast::channel<message>(256);
     std::uint64_t next_id = 1;
     for (;;) {
         auto accepted = co_await listener.accept();

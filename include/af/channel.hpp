@@ -6,13 +6,14 @@
 ///
 /// - `oneshot::channel<T>()`: one value, one sender, one receiver (the receiver is a future).
 /// - `mpsc::bounded<T>(n)` / `mpsc::unbounded<T>()`: many senders, one receiver (a stream).
-/// - `broadcast<T>(n)`: many senders, many receivers, every receiver sees every value.
+/// - `broadcast::channel<T>(n)`: many senders, many receivers (streams), every receiver sees
+///   every value.
 /// - `watch::channel(init)`: one sender, many receivers, only the latest value is kept.
 ///
 /// Errors follow one convention (see error.hpp): a receive that can never succeed throws
 /// `recv_error`; the end of a multi-value channel is `std::nullopt`; a failed send hands its value
 /// back in a `send_result<T>`. See the book chapter "Channels".
-#include "af/channel/broadcast.hpp"  // broadcast
+#include "af/channel/broadcast.hpp"  // broadcast::channel
 #include "af/channel/error.hpp"      // recv_error, send_result, send_status
 #include "af/channel/mpsc.hpp"       // mpsc::bounded, mpsc::unbounded
 #include "af/channel/oneshot.hpp"    // oneshot::channel

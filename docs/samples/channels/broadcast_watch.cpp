@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// broadcast: every receiver sees every value, a lagging one learns how many it missed.
+// broadcast: every receiver sees every value, a lagging one learns how many it missed (a
+// recv_result that is_lagged(), not an exception).
 // watch: receivers see the latest value and wait for changes.
 #include <af/channel.hpp>
 #include <af/af.hpp>
@@ -9,22 +10,21 @@
 #include <string>
 
 int main() {
-    auto [tx, rx1] = af::channel::broadcast<int>(2);  // the ring keeps the last 2 values
-    assert(tx.send(1));
+    auto [tx, rx1] = af::channel::broadcast::channel<int>(2);  // the ring keeps the last 2 values
+    assert(tx.send(1).receiver_count() == 1);
     auto rx2 = tx.subscribe();  // sees values sent from now on
-    assert(tx.send(2) && tx.send(3));
+    assert(tx.send(2).receiver_count() == 2 && tx.send(3));
 
-    assert(*af::block_on(rx2.recv()) == 2);
-    assert(*af::block_on(rx2.recv()) == 3);
+    assert(af::block_on(rx2.recv()).take_value() == 2);
+    assert(af::block_on(rx2.recv()).take_value() == 3);
+    assert(rx2.try_recv().is_empty());
 
-    std::uint64_t missed = 0;
-    try {
-        af::block_on(rx1.recv());
-    } catch (const af::channel::recv_error& e) {
-        missed = e.missed();  // value 1 was overwritten before rx1 read it
-    }
-    assert(missed == 1);
-    assert(*af::block_on(rx1.recv()) == 2);  // continues from the oldest retained
+    af::channel::recv_result<int> r = af::block_on(rx1.recv());
+    assert(r.is_lagged() && r.missed() == 1);  // value 1 was overwritten before rx1 read it
+    assert(rx1.len() == 2);
+    assert(af::block_on(rx1.recv()).take_value() == 2);  // continues from the oldest retained
+    auto late = rx1.resubscribe();  // starts at the tail, not at rx1's position
+    assert(late.try_recv().is_empty() && rx1.try_recv().take_value() == 3);
 
     auto [cfg, watcher] = af::channel::watch::channel(std::string("v1"));
     assert(cfg.send("v2") && cfg.send("v3"));

@@ -19,6 +19,7 @@
 ///     auto m = rx.try_recv();
 ///     if (m) handle(m.take_value()); else if (m.is_closed()) stop();   // else: empty, poll later
 #include <cassert>    // take_value on a sent result
+#include <cstddef>    // std::size_t
 #include <cstdint>    // std::uint64_t
 #include <optional>   // the unsent value
 #include <stdexcept>  // std::logic_error: a value taken from a result without one
@@ -28,8 +29,9 @@
 
 namespace af::channel {
 
-/// Why a receive failed: the pre-ADR-0015 type, still thrown by broadcast lag until broadcast's
-/// `recv()` returns a `recv_result`; then this becomes a deprecated alias of `af::closed_error`.
+/// Why a receive failed: the pre-ADR-0015 type. broadcast no longer throws it (lag is a
+/// `recv_result`); once oneshot and watch throw `af::closed_error`, this becomes a deprecated
+/// alias of `af::closed_error`.
 class recv_error : public std::runtime_error {
 public:
     enum class kind_t { closed, lagged };
@@ -131,6 +133,12 @@ template <class T>
 class [[nodiscard("a failed send hands the value back; check the result")]] send_result {
 public:
     static send_result ok() noexcept { return send_result(send_status::sent, std::nullopt); }
+    /// A send that reached `receivers` receivers (broadcast).
+    static send_result ok(std::size_t receivers) noexcept {
+        send_result r(send_status::sent, std::nullopt);
+        r.receivers_ = receivers;
+        return r;
+    }
     static send_result failed(send_status s, T v) { return send_result(s, std::optional<T>(std::move(v))); }
 
     send_status status() const noexcept { return status_; }
@@ -138,6 +146,10 @@ public:
     bool is_full() const noexcept { return status_ == send_status::full; }
     bool is_closed() const noexcept { return status_ == send_status::closed; }
     explicit operator bool() const noexcept { return is_sent(); }
+
+    /// broadcast's `send`: how many receivers will see the value (at least 1 when sent: a send
+    /// with no receiver is `closed`). 0 from the other channels, whose one receiver is implied.
+    std::size_t receiver_count() const noexcept { return receivers_; }
 
     /// The value that was not sent. Only on a failed result.
     T take_value() {
@@ -149,6 +161,7 @@ private:
     send_result(send_status s, std::optional<T> v) : status_(s), value_(std::move(v)) {}
     send_status status_;
     std::optional<T> value_;
+    std::size_t receivers_ = 0;
 };
 
 }  // namespace af::channel
