@@ -6,4 +6,5 @@
 #include "af/executor/join_handle.hpp"
 #include "af/executor/local_pool.hpp"
 #include "af/executor/spawn.hpp"
+#include "af/executor/spawner.hpp"
 #include "af/executor/thread_pool.hpp"

@@ -245,6 +245,7 @@ public:
     std::vector<task_dump> dump() override {
         std::vector<task_dump> out;
         core_->dump(out);
+        add_running_info(out, cfg_.watch.get());
         return out;
     }
 

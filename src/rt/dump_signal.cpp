@@ -63,8 +63,12 @@ extern "C" void on_dump_signal(int signum) {
 
 std::string render(const runtime_core* rt, const std::vector<task_dump>& tasks) {
     std::ostringstream o;
-    o << "af: dump of runtime " << static_cast<const void*>(rt) << ": " << tasks.size() << " live task"
-      << (tasks.size() == 1 ? "" : "s") << '\n';
+    std::size_t roots = 0;
+    for (const task_dump& t : tasks) roots += t.is_root ? 1 : 0;
+    std::size_t n = tasks.size() - roots;
+    o << "af: dump of runtime " << static_cast<const void*>(rt) << ": " << n << " live task" << (n == 1 ? "" : "s");
+    if (roots > 0) o << ", " << roots << " block_on future" << (roots == 1 ? "" : "s");
+    o << '\n';
     for (const task_dump& t : tasks) o << to_string(t);
     return o.str();
 }
@@ -82,7 +86,7 @@ void read_loop() {
             if (r.signum != b) continue;
             std::string text;
             try {
-                text = render(r.rt, r.rt->dump());
+                text = render(r.rt, dump_all(*r.rt));
                 if (r.hook) {
                     r.hook(text);
                 } else {

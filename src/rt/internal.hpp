@@ -50,6 +50,10 @@ struct alignas(64) poll_slot {  // one cache line each: workers must not share o
     sync::atomic<std::uint64_t> seq{0};
     sync::atomic<const void*> task{nullptr};
     sync::atomic<bool> claimed{false};  // current_thread cores: which thread drives this slot
+    // Written by the watchdog when it first sees a poll (seen_since_ns, then seen_seq with
+    // release), so that a dump can say how long a running task has held its worker.
+    sync::atomic<std::int64_t> seen_since_ns{0};  // steady_clock
+    sync::atomic<std::uint64_t> seen_seq{0};
 };
 
 /// The slots of one runtime: one per worker (multi_thread, thread_per_core), one for
@@ -290,6 +294,10 @@ void block_on_caller(void* f, bool (*poll)(void*, context&) noexcept, int budget
 
 /// Appends the dump of `t` (locked for inspection if idle) to `out`.
 void dump_task(task_header* t, std::vector<task_dump>& out);
+/// For each running task in `out`: the worker whose slot polls it and, when the watchdog has
+/// seen that poll, for how long. Nothing without a watchdog (`slots` null).
+void add_running_info(std::vector<task_dump>& out, poll_slots* slots);
+
 
 /// True while the blocking pool has queued or running jobs (false for null).
 bool blocking_busy(const blocking_pool* p) noexcept;

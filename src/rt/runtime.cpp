@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <mutex>
 #include <sstream>
 #include <string_view>
 #include <system_error>
@@ -129,7 +130,7 @@ reactor* make_reactor(io_backend kind) {
 reactor& require_reactor(const char* what) {
     reactor* r = current().io;
     if (r == nullptr) {
-        if (current().rt == nullptr) throw std::logic_error(std::string(what) + " called outside an af runtime");
+        if (current().rt == nullptr) throw_outside_runtime(what);
         throw std::logic_error(std::string(what) + " needs a runtime built with enable_io()");
     }
     return *r;
@@ -146,6 +147,8 @@ services::services(const config& c, runtime_core* rt) {
     thread_config tc{c.thread_name, c.on_start, c.on_stop};
     blocking = std::make_unique<blocking_pool>(c.max_blocking, c.keep_alive, std::move(tc),
                                                runtime_context{rt, time.get(), nullptr, io.get()});
+    // What handle::enter installs; the same as every flavor's block_on (context() below).
+    rt->set_entry_context(context(rt));
     // Last, so that a throw above leaves nothing running.
     if (c.watch) watch = std::make_unique<watchdog>(c.watch, c.watch_threshold, c.on_blocking);
     if (c.dump_signal != 0) {
@@ -222,6 +225,31 @@ static std::string short_function_name(const char* f) {
     return s.substr(start, paren - start) + "(...)";
 }
 
+static std::vector<await_site> sites_of(const af::detail::trace_node& n) {
+    std::vector<await_site> chain;
+    for (const af::detail::await_point& p : n.frames) {
+        std::string fn = p.function ? short_function_name(p.function) : "";
+        // A spawned lambda runs inside af::co_invoke, whose one await is noise.
+        if (fn == "af::co_invoke(...)") continue;
+        chain.push_back({p.file ? p.file : "?", p.line, std::move(fn)});
+    }
+    return chain;
+}
+
+static std::vector<task_dump_branch> branches_of(const af::detail::trace_node& n) {
+    std::vector<task_dump_branch> out;
+    for (const af::detail::trace_node& b : n.branches) {
+        out.push_back({b.index, sites_of(b), std::string(b.leaf), branches_of(b)});
+    }
+    return out;
+}
+
+static void fill_from_trace(task_dump& d, const af::detail::task_trace& tr) {
+    d.chain = sites_of(tr);
+    d.leaf = std::string(tr.leaf);
+    d.branches = branches_of(tr);
+}
+
 void dump_task(task_header* t, std::vector<task_dump>& out) {
     task_dump d;
     d.id = t;
@@ -237,13 +265,7 @@ void dump_task(task_header* t, std::vector<task_dump>& out) {
             af::detail::task_trace tr;
             t->trace(tr);
             t->unlock_after_inspection();
-            for (const af::detail::await_point& p : tr.frames) {
-                std::string fn = p.function ? short_function_name(p.function) : "";
-                // A spawned lambda runs inside af::co_invoke, whose one await is noise.
-                if (fn == "af::co_invoke(...)") continue;
-                d.chain.push_back({p.file ? p.file : "?", p.line, std::move(fn)});
-            }
-            d.leaf = std::string(tr.leaf);
+            fill_from_trace(d, tr);
         } else {
             // It was woken between the two looks: report it as queued, without frames.
             d.state = task_dump::task_state::scheduled;
@@ -252,9 +274,88 @@ void dump_task(task_header* t, std::vector<task_dump>& out) {
     out.push_back(std::move(d));
 }
 
+void add_running_info(std::vector<task_dump>& out, poll_slots* slots) {
+    if (slots == nullptr) return;
+    const auto now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+        std::chrono::steady_clock::now().time_since_epoch());
+    for (task_dump& d : out) {
+        if (d.state != task_dump::task_state::running) continue;
+        for (std::size_t i = 0; i < slots->size(); ++i) {
+            poll_slot& s = (*slots)[i];
+            // The watchdog's seqlock read (watchdog.cpp), plus its first sighting of the poll.
+            std::uint64_t s1 = s.seq.load(std::memory_order_acquire);
+            const void* task = s.task.load(std::memory_order_acquire);
+            std::uint64_t seen = s.seen_seq.load(std::memory_order_acquire);
+            std::int64_t since = s.seen_since_ns.load(std::memory_order_relaxed);
+            std::uint64_t s2 = s.seq.load(std::memory_order_acquire);
+            if (s1 % 2 == 0 || s1 != s2 || task != d.id) continue;
+            d.worker = i;
+            // A poll seen by the watchdog after its last look at `since` reads as 0 ms: a lower bound.
+            if (seen == s1 && now.count() > since) d.running_for = std::chrono::nanoseconds(now.count() - since);
+            break;
+        }
+    }
+}
+
+// --- the futures given to block_on (root_slot.hpp) ---
+
+namespace {
+std::mutex roots_m;
+root_slot* roots_head = nullptr;  // every runtime's, few at a time: one list is enough
+}  // namespace
+
+void root_slot::begin_poll() noexcept {
+    for (;;) {
+        std::uint8_t expected = idle;
+        // Acquire: a dump's trace (reads of the future) happened before its release store.
+        if (state.compare_exchange_weak(expected, polling, std::memory_order_acquire, std::memory_order_relaxed)) return;
+        std::this_thread::yield();  // a dump is reading the future: a few microseconds
+    }
+}
+
+root_registration::root_registration(root_slot& s) : s_(s) {
+    std::lock_guard lk(roots_m);
+    s.next = roots_head;
+    if (roots_head != nullptr) roots_head->prev = &s;
+    roots_head = &s;
+}
+
+root_registration::~root_registration() {
+    std::lock_guard lk(roots_m);
+    if (s_.prev != nullptr) {
+        s_.prev->next = s_.next;
+    } else {
+        roots_head = s_.next;
+    }
+    if (s_.next != nullptr) s_.next->prev = s_.prev;
+}
+
+std::vector<task_dump> dump_all(runtime_core& rt) {
+    std::vector<task_dump> out = rt.dump();
+    std::lock_guard lk(roots_m);
+    for (root_slot* s = roots_head; s != nullptr; s = s->next) {
+        if (s->rt != &rt) continue;
+        task_dump d;
+        d.is_root = true;
+        std::uint8_t expected = root_slot::idle;
+        // Acquire: the poller's last poll (its release store of idle) happened before the trace.
+        if (s->state.compare_exchange_strong(expected, root_slot::inspecting, std::memory_order_acquire,
+                                             std::memory_order_relaxed)) {
+            af::detail::task_trace tr;
+            s->trace(s->future, tr);
+            s->state.store(root_slot::idle, std::memory_order_release);
+            fill_from_trace(d, tr);
+        } else {
+            d.state = task_dump::task_state::running;  // being polled by its block_on thread
+        }
+        out.insert(out.begin(), std::move(d));
+    }
+    return out;
+}
+
 runtime_core& require_runtime(const char* what) {
     runtime_core* rt = current().rt;
-    if (rt == nullptr) throw std::logic_error(std::string(what) + " called outside an af runtime");
+    if (rt == nullptr) throw_outside_runtime(what);
     return *rt;
 }
 
@@ -347,25 +448,68 @@ void runtime::shutdown_timeout(std::chrono::nanoseconds d) noexcept {
 
 handle handle::current() { return handle(&detail::require_runtime("af::rt::handle::current")); }
 
+std::optional<handle> handle::try_current() noexcept {
+    detail::runtime_core* rt = detail::current().rt;
+    if (rt == nullptr) return std::nullopt;
+    return handle(rt);
+}
+
+enter_guard::enter_guard(const handle& h) noexcept
+    : rt_(h), saved_(detail::current()), outer_(detail::innermost_enter_guard()) {
+    detail::current() = rt_.core_->entry_context();
+    detail::innermost_enter_guard() = this;
+}
+
+enter_guard::~enter_guard() {
+    // Restoring out of order would leave the thread in a runtime it already left (or one
+    // being dropped); a guard in a coroutine frame kept across a co_await ends up here.
+    if (detail::innermost_enter_guard() != this) {
+        std::fputs("af: a handle::enter guard was destroyed out of order or on another thread; destroy guards on "
+                   "the thread that made them, innermost first, and do not keep one across a co_await\n",
+                   stderr);
+        std::abort();
+    }
+    detail::current() = saved_;
+    detail::innermost_enter_guard() = outer_;
+}
+
 runtime_metrics metrics() { return detail::require_runtime("af::rt::metrics").metrics(); }
 
-std::vector<task_dump> dump_tasks() { return detail::require_runtime("af::rt::dump_tasks").dump(); }
+std::vector<task_dump> dump_tasks() { return detail::dump_all(detail::require_runtime("af::rt::dump_tasks")); }
 
-std::string to_string(const task_dump& t) {
-    std::ostringstream o;
-    o << "task " << t.id << ' ';
-    switch (t.state) {
-    case task_dump::task_state::idle: o << "idle"; break;
-    case task_dump::task_state::scheduled: o << "scheduled"; break;
-    case task_dump::task_state::running: o << "running"; break;
-    }
-    o << '\n';
-    for (const await_site& a : t.chain) {
-        o << "  at " << a.file << ':' << a.line;
+static void print_chain(std::ostringstream& o, const std::string& indent, const std::vector<await_site>& chain,
+                        const std::string& leaf, const std::vector<task_dump_branch>& branches) {
+    for (const await_site& a : chain) {
+        o << indent << "at " << a.file << ':' << a.line;
         if (!a.function.empty()) o << " in " << a.function;
         o << '\n';
     }
-    if (!t.leaf.empty()) o << "  waiting on " << t.leaf << '\n';
+    if (!leaf.empty()) o << indent << "waiting on " << leaf << (branches.empty() ? "\n" : ":\n");
+    for (const task_dump_branch& b : branches) {
+        o << indent << "  branch " << b.index << '\n';
+        print_chain(o, indent + "    ", b.chain, b.leaf, b.branches);
+    }
+}
+
+std::string to_string(const task_dump& t) {
+    std::ostringstream o;
+    if (t.is_root) {
+        o << "block_on future ";
+    } else {
+        o << "task " << t.id << ' ';
+    }
+    switch (t.state) {
+    case task_dump::task_state::idle: o << "idle"; break;
+    case task_dump::task_state::scheduled: o << "scheduled"; break;
+    case task_dump::task_state::running:
+        o << "running on worker " << t.worker;
+        if (t.running_for.count() > 0) {
+            o << " for at least " << std::chrono::duration_cast<std::chrono::milliseconds>(t.running_for).count() << " ms";
+        }
+        break;
+    }
+    o << '\n';
+    print_chain(o, "  ", t.chain, t.leaf, t.branches);
     return o.str();
 }
 

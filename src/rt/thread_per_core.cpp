@@ -92,6 +92,7 @@ public:
     std::vector<task_dump> dump() override {
         std::vector<task_dump> out;
         for (ct_core* c : cores_) c->dump(out);
+        add_running_info(out, cfg_.watch.get());
         return out;
     }
 

@@ -29,7 +29,8 @@ std::string to_string(const blocking_report& r) {
     o << " has held worker " << r.worker << " for at least " << duration_cast<ms>(r.duration).count()
       << " ms in one poll (watchdog threshold " << duration_cast<ms>(r.threshold).count()
       << " ms): a blocking call in a task? Move it to af::rt::spawn_blocking. Its await chain cannot be"
-         " read while it runs and af records no spawn site; dump_tasks() lists it by this address.\n";
+         " read while it runs and af records no spawn site; dump_tasks() lists it by this address,"
+         " with its worker and how long this poll has run.\n";
     return o.str();
 }
 
@@ -91,6 +92,9 @@ void watchdog::run() {
             }
             if (last[i].seq != s1) {
                 last[i] = {s1, now, false};
+                s.seen_since_ns.store(std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count(),
+                                      std::memory_order_relaxed);
+                s.seen_seq.store(s1, std::memory_order_release);  // publishes seen_since_ns
                 continue;
             }
             if (last[i].reported || now - last[i].since < threshold_) continue;

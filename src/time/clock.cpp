@@ -11,9 +11,12 @@ namespace af::time {
 
 namespace {
 detail::time_driver& driver_for(const char* what) {
-    auto* d = af::rt::detail::current().time;
-    if (!d) throw std::logic_error(std::string(what) + " needs a runtime with time enabled");
-    return *d;
+    const af::rt::detail::runtime_context& rt = af::rt::detail::current();
+    if (rt.time == nullptr) {
+        if (rt.rt == nullptr) af::rt::detail::throw_outside_runtime(what);
+        throw std::logic_error(std::string(what) + " needs a runtime with time enabled (builder().enable_time())");
+    }
+    return *rt.time;
 }
 }  // namespace
 

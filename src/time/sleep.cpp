@@ -11,6 +11,9 @@ namespace af::time {
 
 using detail::timer_entry;
 
+sleep_future::sleep_future(instant deadline) noexcept
+    : driver_(af::rt::detail::current().time), deadline_(deadline) {}
+
 sleep_future::sleep_future(sleep_future&& o) noexcept : driver_(o.driver_), deadline_(o.deadline_) {
     assert(o.entry_.state.load(std::memory_order_relaxed) == timer_entry::idle &&
            "af::time::sleep_future moved after its first poll");
@@ -27,8 +30,12 @@ bool sleep_future::is_elapsed() const noexcept {
 
 af::poll<void> sleep_future::poll(context& cx) {
     if (!driver_) {
-        driver_ = af::rt::detail::current().time;
-        if (!driver_) throw std::logic_error("af::time::sleep needs a runtime with time enabled");
+        const af::rt::detail::runtime_context& rt = af::rt::detail::current();
+        driver_ = rt.time;
+        if (!driver_) {
+            if (rt.rt == nullptr) af::rt::detail::throw_outside_runtime("af::time::sleep");
+            throw std::logic_error("af::time::sleep needs a runtime with time enabled (builder().enable_time())");
+        }
     }
     // acquire: as in is_elapsed().
     switch (entry_.state.load(std::memory_order_acquire)) {

@@ -144,6 +144,13 @@ TEST(bytes_mut, chunk_mut_and_advance_mut_let_a_read_fill_spare_room) {
     EXPECT_EQ(af::bytes_mut::copy_from("read"sv), b);
 }
 
+TEST(bytes_mut, put_of_its_own_bytes_survives_the_growth_it_causes) {
+    auto b = af::bytes_mut::copy_from("abcd"sv);
+    for (int i = 0; i < 6; ++i) b.put(b.as_span());  // the last two outgrow the 64-byte block
+    EXPECT_EQ(b.size(), 4u << 6);
+    EXPECT_EQ(b.as_string_view().substr(b.size() - 8), "abcdabcd");
+}
+
 TEST(bytes_mut, growth_keeps_the_bytes) {
     af::bytes_mut b;
     std::string expect;

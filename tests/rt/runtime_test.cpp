@@ -181,7 +181,8 @@ TEST(runtime, spawn_outside_a_runtime_throws_a_clear_error) {
         (void)af::rt::spawn(add_after_yields(1, 1, 0));
         FAIL() << "no exception";
     } catch (const std::logic_error& e) {
-        EXPECT_STREQ(e.what(), "af::rt::spawn called outside an af runtime");
+        EXPECT_STREQ(e.what(), "af::rt::spawn called outside an af runtime; call it from inside a runtime "
+                               "(block_on/spawn) or enter one with handle.enter()");
     }
 }
 

@@ -30,7 +30,8 @@ TEST(sleep, polled_outside_a_runtime_with_time_throws_a_clear_error) {
         (void)s.poll(cx);
         FAIL() << "no exception";
     } catch (const std::logic_error& e) {
-        EXPECT_STREQ(e.what(), "af::time::sleep needs a runtime with time enabled");
+        EXPECT_STREQ(e.what(), "af::time::sleep called outside an af runtime; call it from inside a runtime "
+                               "(block_on/spawn) or enter one with handle.enter()");
     }
 }
 

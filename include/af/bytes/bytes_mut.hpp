@@ -28,7 +28,7 @@
 /// they may be used and dropped on different threads at once, as may the `bytes` frozen from
 /// them. See docs/design/0016-buffers.md.
 #include <cstddef>      // std::byte, std::size_t
-#include <cstdint>      // the integer put_ helpers
+#include <cstdint>      // the integer put_ helpers, std::uintptr_t
 #include <cstring>      // std::memcpy
 #include <span>         // bytes in and out
 #include <string_view>  // text in
@@ -120,9 +120,17 @@ public:
     }
 
     // --- appending ---
+    /// Appends `s`, which may be (part of) this buffer's own bytes.
     void put(std::span<const std::byte> s) {
         if (s.empty()) return;
-        reserve(s.size());
+        if (cap_ - len_ < s.size()) {
+            // Growing may move this buffer's bytes: find `s` again if it is among them.
+            auto at = reinterpret_cast<std::uintptr_t>(s.data());
+            auto lo = reinterpret_cast<std::uintptr_t>(ptr_);
+            bool own = at >= lo && at < lo + len_;
+            reserve_slow(s.size());
+            if (own) s = std::span<const std::byte>(ptr_ + (at - lo), s.size());
+        }
         std::memcpy(ptr_ + len_, s.data(), s.size());
         len_ += s.size();
     }

@@ -17,6 +17,8 @@
 ///
 /// Pick `local_pool` for one thread (tasks need not be thread-safe), `thread_pool` for a fixed
 /// set of worker threads; `spawner` is what a task keeps to spawn more work on its executor.
+/// To accept "where to run my tasks" from a user (this or a runtime's handle), take
+/// `af::spawner auto` or store an `af::any_spawner` (af/executor/spawner.hpp).
 #include <concepts>     // std::invocable
 #include <exception>    // std::exception_ptr
 #include <type_traits>  // std::decay_t, std::invoke_result_t
@@ -117,6 +119,9 @@ public:
     }
 
 private:
+    // What af::any_spawner spawns onto (af/executor/spawner.hpp); found by ADL only.
+    friend detail::scheduler& spawn_scheduler(const spawner& s) noexcept { return *s.s_; }
+
     detail::scheduler* s_;
 };
 

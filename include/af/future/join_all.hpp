@@ -35,6 +35,7 @@
 #include <vector>     // input, children, output
 
 #include "af/core/future.hpp"
+#include "af/core/detail/trace.hpp"  // trace: a dump shows each branch
 #include "af/future/detail/maybe_done.hpp"
 #include "af/future/detail/wake_set.hpp"
 
@@ -69,6 +70,14 @@ public:
         for (auto& c : children_) out.push_back(c.take());
         children_.clear();
         return af::poll<output>(std::in_place, std::move(out));
+    }
+
+    /// For task dumps (af/core/detail/trace.hpp): the children still running, one branch each.
+    void trace(detail::trace_sink& out) const {
+        out.on_leaf("af::join_all");
+        for (std::size_t i = 0; i < children_.size(); ++i) {
+            if (const F* f = children_[i].running()) detail::trace_branch(i, *f, out);
+        }
     }
 
 private:

@@ -49,6 +49,7 @@
 #include <variant>      // the output
 
 #include "af/core/future.hpp"
+#include "af/core/detail/trace.hpp"  // trace: a dump shows each branch
 #include "af/future/detail/maybe_done.hpp"
 #include "af/future/detail/wake_set.hpp"
 
@@ -147,6 +148,14 @@ public:
         wakes_.reset();
         if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
         return af::poll<output>(std::in_place, std::move(*winner_));
+    }
+
+    /// For task dumps (af/core/detail/trace.hpp): the children still racing, one branch each.
+    void trace(detail::trace_sink& out) const {
+        out.on_leaf(Biased ? "af::select_biased" : "af::select");
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((std::get<I>(children_) ? detail::trace_branch(I, *std::get<I>(children_), out) : void()), ...);
+        }(std::index_sequence_for<F...>{});
     }
 
 private:

@@ -31,18 +31,26 @@
 ///
 /// Thread safety: `block_on`, `spawn`, `handle` and `metrics` may be called from any thread.
 /// Do not call `block_on` or drop the runtime from one of its own tasks.
+///
+/// From a thread the runtime does not own, `rt.handle().enter()` makes it current there (so
+/// `af::rt::spawn`, sleeps and sockets bind to it); see handle::enter. A library that should
+/// run its tasks wherever its user says takes an `af::any_spawner` (af/executor/spawner.hpp),
+/// which a handle converts to.
 #include <chrono>       // shutdown timeout, keep-alive
 #include <cstddef>      // std::size_t
 #include <cstdint>      // rng seed
 #include <exception>    // std::exception_ptr
 #include <functional>   // thread start/stop hooks
-#include <optional>     // block_on's output slot
+#include <optional>     // block_on's output slot, try_current
 #include <string>       // thread name
 #include <type_traits>  // std::is_void_v
 #include <utility>      // std::forward, std::exchange
 
 #include "af/executor/join_handle.hpp"
 #include "af/executor/spawn.hpp"
+#include "af/executor/spawner.hpp"  // a handle is an af::spawner, convertible to any_spawner
+#include "af/rt/detail/context.hpp"  // enter_guard's saved context
+#include "af/rt/detail/root_slot.hpp"  // block_on's future in task dumps
 #include "af/rt/detail/runtime_core.hpp"
 #include "af/rt/watchdog.hpp"
 
@@ -62,15 +70,24 @@ enum class io_backend { automatic, epoll, io_uring };
 namespace detail {
 
 // What `block_on` keeps on its stack: the future and, once done, its output or exception.
+/// The runtime's tasks (runtime_core::dump) and the futures given to its block_on calls.
+std::vector<task_dump> dump_all(runtime_core& rt);
+
 template <class F>
 struct block_on_state {
     using output = output_of<F>;
     F future;
     std::optional<std::conditional_t<std::is_void_v<output>, bool, output>> value;
     std::exception_ptr error;
+    root_slot slot;  // lists the future in task dumps (root_slot.hpp)
 
     static bool poll(void* self, context& cx) noexcept {
         auto* s = static_cast<block_on_state*>(self);
+        s->slot.begin_poll();
+        struct end_poll {
+            root_slot& s;
+            ~end_poll() { s.end_poll(); }
+        } guard{s->slot};
         try {
             auto p = s->future.poll(cx);
             if (p.is_pending()) return false;
@@ -85,6 +102,10 @@ struct block_on_state {
         return true;
     }
 
+    static void trace(const void* f, af::detail::trace_sink& out) {
+        af::detail::trace_future(*static_cast<const F*>(f), out);
+    }
+
     output take() {
         if (error) std::rethrow_exception(error);
         if constexpr (!std::is_void_v<output>) return std::move(*value);
@@ -93,20 +114,31 @@ struct block_on_state {
 
 template <class F>
 executor::spawn_output_t<F> block_on(runtime_core& core, F&& f) {
-    block_on_state<executor::spawn_future_t<F>> s{af::detail::into_future(std::forward<F>(f)), {}, {}};
-    core.drive(&s, &block_on_state<executor::spawn_future_t<F>>::poll);
+    using state = block_on_state<executor::spawn_future_t<F>>;
+    state s{af::detail::into_future(std::forward<F>(f)), {}, {}, {}};
+    s.slot.future = &s.future;
+    s.slot.trace = &state::trace;
+    s.slot.rt = &core;
+    root_registration listed(s.slot);
+    core.drive(&s, &state::poll);
     return s.take();
 }
 
 }  // namespace detail
 
+class enter_guard;
+
 /// A copyable, thread-safe reference to a runtime: spawn onto it or block on it from any
 /// thread. It keeps the runtime's shared state alive, not the runtime: after shutdown, `spawn`
-/// returns a handle whose task is already cancelled.
+/// returns a handle whose task is already cancelled. It satisfies `af::spawner`, so a library
+/// that takes an `af::any_spawner` accepts it (af/executor/spawner.hpp).
 class handle {
 public:
-    /// The runtime the calling thread runs in; throws std::logic_error outside one.
+    /// The runtime the calling thread runs in (a worker, a blocking job, a thread in block_on
+    /// or one that entered it). Throws std::logic_error outside one, naming the fix.
     static handle current();
+    /// As current(), but empty outside a runtime.
+    static std::optional<handle> try_current() noexcept;
 
     handle(const handle& o) noexcept : core_(o.core_) { core_->retain(); }
     handle(handle&& o) noexcept : core_(std::exchange(o.core_, nullptr)) {}
@@ -130,14 +162,54 @@ public:
         return detail::block_on(*core_, std::forward<F>(f));
     }
 
+    /// Makes this runtime the calling thread's current one until the guard is destroyed: there,
+    /// `af::rt::spawn`, `handle::current()`, `af::time::sleep` and sockets bind to it, as in
+    /// block_on, but nothing is polled: the runtime's workers run spawned tasks (on a
+    /// current_thread runtime, only a thread in block_on does). For threads the runtime does not
+    /// own: a C library's callback thread, a GUI thread, a test's helper thread.
+    ///
+    ///     std::thread t([h = rt.handle()] {
+    ///         auto g = h.enter();
+    ///         auto j = af::rt::spawn(work());   // onto rt
+    ///     });
+    ///
+    /// Guards nest; each restores the context it found. Destroy them on the thread that made
+    /// them, innermost first, and never keep one across a co_await (the task may resume on
+    /// another thread): otherwise the destructor aborts the process with a message.
+    [[nodiscard("the runtime is current only while the guard lives: auto g = h.enter();")]] enter_guard enter()
+        const noexcept;
+
     runtime_metrics metrics() const { return core_->metrics(); }
-    std::vector<task_dump> dump_tasks() const { return core_->dump(); }
+    std::vector<task_dump> dump_tasks() const { return detail::dump_all(*core_); }
 
 private:
     friend class runtime;
+    friend class enter_guard;
     explicit handle(detail::runtime_core* c) noexcept : core_(c) { core_->retain(); }
+    // What af::any_spawner spawns onto; found by ADL only.
+    friend af::detail::scheduler& spawn_scheduler(const handle& h) noexcept { return h.core_->spawn_target(); }
     detail::runtime_core* core_;
 };
+
+/// Keeps a runtime current on the thread that made it; see handle::enter. Not movable: it
+/// belongs to the scope (and thread) that made it.
+class [[nodiscard("the runtime is current only while the guard lives: auto g = h.enter();")]] enter_guard {
+public:
+    enter_guard(const enter_guard&) = delete;
+    enter_guard& operator=(const enter_guard&) = delete;
+    /// Restores the context found at entry; aborts when this is not the calling thread's
+    /// innermost guard.
+    ~enter_guard();
+
+private:
+    friend class handle;
+    explicit enter_guard(const handle& h) noexcept;
+    handle rt_;  // keeps the driver, reactor and pool in the context alive
+    detail::runtime_context saved_;
+    const void* outer_;  // the guard this one nests in, restored as innermost
+};
+
+inline enter_guard handle::enter() const noexcept { return enter_guard(*this); }
 
 /// Configures and builds a runtime: `af::rt::builder().current_thread().enable_time().build()`.
 /// Defaults: multi_thread, one worker per hardware thread, time and I/O off, 512 blocking
@@ -326,7 +398,7 @@ public:
 
     af::rt::handle handle() const noexcept { return af::rt::handle(core_); }
     runtime_metrics metrics() const { return core_->metrics(); }
-    std::vector<task_dump> dump_tasks() const { return core_->dump(); }
+    std::vector<task_dump> dump_tasks() const { return detail::dump_all(*core_); }
 
     /// Shuts down now, waiting at most `d` for running blocking jobs (the threads of those
     /// still running are left to finish on their own). The runtime is empty afterwards.

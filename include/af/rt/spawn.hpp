@@ -15,7 +15,9 @@
 /// `af::join_handle` (await it for the output; `abort()` cancels the task at its next
 /// suspension point; dropping the handle detaches the task). `spawn_local` keeps the task on
 /// the calling worker thread forever; it needs a current_thread or thread_per_core runtime.
-/// Both throw std::logic_error when the thread is not in a suitable runtime.
+/// Both throw std::logic_error when the thread is not in a suitable runtime. To spawn onto a
+/// runtime given explicitly (a library told where to run), use `af::rt::handle::spawn` or an
+/// `af::any_spawner` (af/executor/spawner.hpp).
 #include <utility>  // std::forward
 
 #include "af/executor/join_handle.hpp"
@@ -31,7 +33,8 @@ af::detail::scheduler& require_local_scheduler();
 }  // namespace detail
 
 /// Starts `f` (a future, or a callable returning one) on the current runtime.
-/// Thread safety: any thread inside a runtime (a worker, a blocking job, or in block_on).
+/// Thread safety: any thread inside a runtime (a worker, a blocking job, a thread in block_on,
+/// or one that entered the runtime with handle::enter).
 template <executor::spawnable F>
 join_handle<executor::spawn_output_t<F>> spawn(F&& f) {
     return af::detail::spawn_on(detail::require_runtime("af::rt::spawn").spawn_target(), std::forward<F>(f));

@@ -34,10 +34,10 @@
 /// workers as usual. `fn` itself runs on a pool thread, inside the runtime's context
 /// (af::time and af::rt functions work there), outside any task.
 ///
-/// Thread safety: any thread inside the runtime (a task, a worker, a blocking job). `fn` is
-/// moved to another thread, so what it captures must be safe to use there.
+/// Thread safety: any thread inside the runtime (a task, a worker, a blocking job, a thread in
+/// block_on or one that entered it with `handle::enter`). `fn` is moved to another thread, so
+/// what it captures must be safe to use there.
 #include <concepts>     // std::invocable, std::move_constructible
-#include <stdexcept>    // std::logic_error
 #include <type_traits>  // std::decay_t
 #include <utility>      // std::forward
 
@@ -52,11 +52,7 @@ template <class Fn>
     requires std::invocable<std::decay_t<Fn>&&> && std::move_constructible<std::decay_t<Fn>>
 af::join_handle<detail::blocking_output_t<Fn>> spawn_blocking(Fn&& fn) {
     detail::blocking_pool* pool = detail::current().blocking;
-    if (pool == nullptr) {
-        throw std::logic_error(
-            "af::rt::spawn_blocking called outside an af runtime; call it from a task, worker or blocking "
-            "job of a running af::rt runtime");
-    }
+    if (pool == nullptr) detail::throw_outside_runtime("af::rt::spawn_blocking");
     return pool->spawn(std::forward<Fn>(fn));
 }
 

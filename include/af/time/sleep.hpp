@@ -11,9 +11,11 @@
 /// `af::time::interval` ticks periodically without drifting. To wait for something else *or* a
 /// time, `af::select(work, af::time::sleep(d))` works too.
 ///
-/// A sleep finds the runtime's time driver (`af::rt::detail::current().time`) at its first poll
-/// and throws std::logic_error when the polling thread is not inside a runtime with time
-/// enabled. Deadlines round up to the driver's 1 ms tick: a sleep never ends early. Its timer
+/// A sleep binds to the time driver of the runtime current where it is made (a task, a thread
+/// in block_on, or one that entered the runtime with `handle::enter`); one made outside any
+/// runtime (`rt.block_on(af::time::sleep(1s))`) binds at its first poll instead, which throws
+/// std::logic_error, naming the fix, when the polling thread is not inside a runtime with time
+/// enabled. A bound sleep must not outlive its runtime's drop (its driver goes with it). Deadlines round up to the driver's 1 ms tick: a sleep never ends early. Its timer
 /// lives inside the future (64 bytes, no allocation), registered at the first poll that finds
 /// the deadline in the future.
 ///
@@ -34,7 +36,8 @@ class [[nodiscard("a sleep does nothing until it is awaited")]] sleep_future {
 public:
     using output = void;
 
-    explicit sleep_future(instant deadline) noexcept : deadline_(deadline) {}
+    /// Binds to the current runtime's time driver, if any (see the file comment).
+    explicit sleep_future(instant deadline) noexcept;
     /// Only before the first poll (futures do not move once polled).
     sleep_future(sleep_future&& o) noexcept;
     sleep_future& operator=(sleep_future&&) = delete;
@@ -52,7 +55,7 @@ public:
 
 private:
     detail::timer_entry entry_;
-    detail::time_driver* driver_ = nullptr;  // found at the first poll
+    detail::time_driver* driver_;  // the current one when made, else found at the first poll
     instant deadline_;
 };
 

@@ -26,6 +26,7 @@
 #include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
 #include <utility>      // std::move, std::in_place
 
+#include "af/core/detail/trace.hpp"  // trace: a dump shows the inner future
 #include "af/core/error.hpp"  // af::error, af::errc::timed_out
 #include "af/core/future.hpp"
 #include "af/time/sleep.hpp"
@@ -110,6 +111,12 @@ public:
 
     /// When the timeout elapses.
     instant deadline() const noexcept { return sleep_.deadline(); }
+
+    /// For task dumps (af/core/detail/trace.hpp): the inner future as branch 0.
+    void trace(af::detail::trace_sink& out) const {
+        out.on_leaf("af::time::timeout");
+        if (inner_) af::detail::trace_branch(0, *inner_, out);
+    }
 
 private:
     std::optional<F> inner_;

@@ -26,6 +26,7 @@
 /// make sure no thread polls (or destroys) the future meanwhile, and that the last poll's
 /// writes are visible to it (e.g. it acquired the task's state after that poll released it).
 #include <bit>              // std::bit_cast of a recorded site
+#include <cstddef>          // std::size_t: a branch's index
 #include <source_location>  // reading a recorded site
 #include <string_view>      // type names
 
@@ -61,10 +62,16 @@ struct await_point {
 /// collector). A frame is a suspended af coroutine; the leaf is the type of the future the
 /// innermost one waits on. A coroutine that has not started (or has finished) reports nothing;
 /// a generator stopped at a `co_yield` reports its frame and no leaf.
+///
+/// A combinator (select, join, timeout) reports itself as the leaf and then each child still
+/// running between `on_branch(i)` and `on_branch_end()`, so a dump shows every branch's chain.
 class trace_sink {
 public:
     virtual void on_frame(const await_point& p) = 0;
     virtual void on_leaf(std::string_view type) = 0;  // static storage (__PRETTY_FUNCTION__)
+    /// Opens the trace of child `index` of the combinator just reported as the leaf.
+    virtual void on_branch(std::size_t index) { (void)index; }
+    virtual void on_branch_end() {}
 
 protected:
     trace_sink() = default;
@@ -111,6 +118,14 @@ void trace_future(const F& f, trace_sink& out) {
     } else {
         out.on_leaf(type_name<F>());
     }
+}
+
+/// Reports child `index` of a combinator as one branch.
+template <class F>
+void trace_branch(std::size_t index, const F& child, trace_sink& out) {
+    out.on_branch(index);
+    trace_future(child, out);
+    out.on_branch_end();
 }
 
 }  // namespace af::detail

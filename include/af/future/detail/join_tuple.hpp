@@ -12,6 +12,7 @@
 
 #include "af/core/future.hpp"
 #include "af/future/detail/maybe_done.hpp"
+#include "af/core/detail/trace.hpp"  // trace: a dump shows each branch
 #include "af/future/detail/wake_set.hpp"
 
 namespace af::detail {
@@ -43,6 +44,14 @@ public:
         if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
         return std::apply([](auto&... c) { return af::poll<output>(std::in_place, c.take()...); },
                           children_);
+    }
+
+    /// For task dumps (af/core/detail/trace.hpp): the children still running, one branch each.
+    void trace(trace_sink& out) const {
+        out.on_leaf(ShortCircuit ? "af::try_join" : "af::join");
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((std::get<I>(children_).running() ? trace_branch(I, *std::get<I>(children_).running(), out) : void()), ...);
+        }(std::index_sequence_for<F...>{});
     }
 
 private:

@@ -61,6 +61,8 @@ public:
     }
 
     bool is_running() const noexcept { return state_.index() == 0; }
+    /// The future while it runs, else null: what a task dump traces.
+    const F* running() const noexcept { return std::get_if<0>(&state_); }
 
     value_type take() {
         value_type v = std::move(std::get<1>(state_));

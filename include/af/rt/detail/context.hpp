@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 // What a thread inside an af runtime can reach: the runtime's scheduler, its time driver and its
-// blocking pool. Worker threads, blocking-pool threads and the thread inside `block_on` install
-// it for their lifetime (`context_scope`); free functions such as `af::rt::spawn`,
-// `af::time::sleep` and `af::rt::spawn_blocking` read it. One thread-local struct rather than
-// one per component keeps the lookup to one TLS access.
+// blocking pool. Worker threads, blocking-pool threads, the thread inside `block_on` and a thread
+// that entered a runtime (`handle::enter`) install it for their lifetime (`context_scope`);
+// free functions such as `af::rt::spawn`, `af::time::sleep` and `af::rt::spawn_blocking` read
+// it. One thread-local struct rather than one per component keeps the lookup to one TLS access.
 #include "af/rt/detail/fwd.hpp"
 
 namespace af::rt::detail {
@@ -18,6 +18,14 @@ struct runtime_context {
 
 /// The context of the calling thread (all null outside a runtime).
 runtime_context& current() noexcept;
+
+/// The innermost live `handle::enter` guard of the calling thread (null when none), so that a
+/// guard destroyed out of order, or on another thread, is caught (src/rt/runtime.cpp).
+const void*& innermost_enter_guard() noexcept;
+
+/// Throws std::logic_error saying that `what` was called outside an af runtime, and how to get
+/// into one. Every runtime-bound operation uses it, so that the fix reads the same everywhere.
+[[noreturn]] void throw_outside_runtime(const char* what);
 
 /// Installs `c` on this thread until destroyed, then restores the previous one (runtimes nest:
 /// a test may block_on one runtime from a task of another).

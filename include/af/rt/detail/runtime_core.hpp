@@ -10,6 +10,7 @@
 
 #include "af/core/context.hpp"
 #include "af/executor/detail/spawned_task.hpp"
+#include "af/rt/detail/context.hpp"
 #include "af/rt/dump_tasks.hpp"
 #include "af/rt/metrics.hpp"
 
@@ -32,6 +33,12 @@ public:
     virtual runtime_metrics metrics() const = 0;
     virtual std::vector<task_dump> dump() = 0;
 
+    /// What a thread outside the runtime gets while it blocks on it or has entered it
+    /// (handle::enter): the runtime's time driver, reactor and blocking pool, as block_on
+    /// installs them. Set once by the runtime's services, before any handle exists.
+    const runtime_context& entry_context() const noexcept { return entry_; }
+    void set_entry_context(const runtime_context& c) noexcept { entry_ = c; }
+
     void retain() noexcept {
         // Relaxed: a new reference is made from an existing one.
         refs_.fetch_add(1, std::memory_order_relaxed);
@@ -47,6 +54,7 @@ protected:
 
 private:
     std::atomic<std::size_t> refs_{1};
+    runtime_context entry_;
 };
 
 /// The runtime of the calling thread; throws std::logic_error naming `what` outside one.
