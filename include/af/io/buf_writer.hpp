@@ -107,7 +107,7 @@ private:
             for (std::size_t i = 0; i < k; ++i) parts[i + 1] = in[i];
             auto p = af::io::poll_write_vectored(inner_, cx, std::span<const io_slice>(parts, k + 1));
             if (p.is_pending()) return pending;
-            if (*p == 0) throw std::system_error(error::write_zero, "buf_writer");
+            if (*p == 0) throw af::error(error::write_zero, "buf_writer");
             if (*p <= held.size()) {
                 written_ += *p;
                 continue;

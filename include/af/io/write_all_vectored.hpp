@@ -47,7 +47,7 @@ public:
         while (!slices_.empty()) {
             auto p = af::io::poll_write_vectored(*w_, cx, std::span<const io_slice>(slices_));
             if (p.is_pending()) return pending;
-            if (*p == 0) throw std::system_error(error::write_zero, "write_all_vectored");
+            if (*p == 0) throw af::error(error::write_zero, "write_all_vectored");
             io_slice::advance_slices(slices_, *p);
         }
         return {};
