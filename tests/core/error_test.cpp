@@ -15,6 +15,7 @@
 #include "af/future/never.hpp"
 #include "af/io/error.hpp"
 #include "af/io/read_exact.hpp"
+#include "af/sink/error.hpp"
 #include "af/sync/semaphore.hpp"
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
@@ -27,6 +28,13 @@ static_assert(std::is_base_of_v<af::error, af::closed_error>);
 static_assert(std::is_base_of_v<af::error, af::cancelled_error>);
 static_assert(std::is_base_of_v<af::error, af::time::elapsed_error>);
 static_assert(std::is_base_of_v<af::error, af::io::frame_error>);
+
+// The old names are the same types (deprecated, so the check silences the warning).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static_assert(std::is_same_v<af::sync::closed_error, af::closed_error>);
+static_assert(std::is_same_v<af::sink_closed_error, af::closed_error>);
+#pragma GCC diagnostic pop
 
 TEST(error, each_code_has_a_short_lower_case_message_in_the_af_category) {
     EXPECT_STREQ(af::error_category().name(), "af");
