@@ -30,6 +30,13 @@ namespace {
 static_assert(af::future<af::channel::oneshot::receiver<int>>);
 static_assert(af::future<af::channel::oneshot::sender<int>::closed_future>);
 
+// The pre-ADR-0015 names compile, with a deprecation warning, as the new types.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static_assert(std::is_same_v<af::channel::oneshot_sender<int>, af::channel::oneshot::sender<int>>);
+static_assert(std::is_same_v<af::channel::oneshot_receiver<int>, af::channel::oneshot::receiver<int>>);
+#pragma GCC diagnostic pop
+
 TEST(oneshot, receiver_is_pending_then_woken_then_ready_with_the_value) {
     auto [tx, rx] = af::channel::oneshot::channel<std::string>();
     af::test::wake_counter wc;

@@ -11,6 +11,7 @@
 #include <string>
 #include <system_error>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "af/core/error.hpp"
@@ -23,6 +24,14 @@ namespace ch = af::channel;
 
 static_assert(af::future<ch::watch::receiver<int>::changed_future>);
 static_assert(af::future<ch::watch::sender<int>::closed_future>);
+
+// The pre-ADR-0015 names compile, with a deprecation warning, as the new types.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+static_assert(std::is_same_v<ch::watch_sender<int>, ch::watch::sender<int>>);
+static_assert(std::is_same_v<ch::watch_receiver<int>, ch::watch::receiver<int>>);
+static_assert(std::is_same_v<ch::watch_ref<int>, ch::watch::ref<int>>);
+#pragma GCC diagnostic pop
 
 TEST(watch, borrow_sees_the_initial_then_the_latest_value) {
     auto [tx, rx] = ch::watch::channel(std::string("a"));
