@@ -65,6 +65,29 @@ TEST(enter, spawn_and_spawn_blocking_on_a_foreign_thread_go_to_the_runtime) {
     });
 }
 
+TEST(enter, on_a_thread_per_core_runtime_spawns_and_sleeps_from_a_foreign_thread) {
+    af::rt::runtime rt = af::rt::builder().thread_per_core().worker_threads(2).enable_time().build();
+    on_foreign_thread([h = rt.handle()] {
+        auto g = h.enter();
+        auto j = af::rt::spawn([]() -> af::task<int> {
+            co_await af::time::sleep(5ms);
+            co_return 42;
+        });
+        af::block_on(af::time::sleep(5ms));  // on core 0's clock, which its thread drives
+        EXPECT_EQ(af::block_on(std::move(j)), 42);
+    });
+}
+
+TEST(enter, on_a_current_thread_runtime_spawned_tasks_run_once_a_thread_blocks_on_it) {
+    af::rt::runtime rt = af::rt::builder().current_thread().build();
+    af::join_handle<int> j;
+    on_foreign_thread([&j, h = rt.handle()] {
+        auto g = h.enter();
+        j = af::rt::spawn(answer());  // queued: nothing polls a current_thread runtime by itself
+    });
+    EXPECT_EQ(rt.block_on(std::move(j)), 42);
+}
+
 TEST(enter, a_sleep_made_on_a_foreign_thread_binds_to_the_runtime_clock) {
     af::rt::runtime rt = multi_thread();
     on_foreign_thread([h = rt.handle()] {
