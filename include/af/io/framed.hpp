@@ -117,7 +117,7 @@ private:
         while (!wbuf_.empty()) {
             auto p = io_.poll_write(cx, wbuf_.as_span());
             if (p.is_pending()) return pending;
-            if (*p == 0) throw std::system_error(error::write_zero, "framed");
+            if (*p == 0) throw af::error(error::write_zero, "framed");
             wbuf_.advance(*p);  // the next reserve moves any rest back to the block's start
         }
         return {};
