@@ -10,11 +10,12 @@
 ///   every value.
 /// - `watch::channel(init)`: one sender, many receivers, only the latest value is kept.
 ///
-/// Errors follow one convention (see error.hpp): a receive that can never succeed throws
-/// `recv_error`; the end of a multi-value channel is `std::nullopt`; a failed send hands its value
+/// Errors follow one convention (see error.hpp): a single-value wait that can never succeed throws
+/// `af::closed_error`; the end of a multi-value channel is `std::nullopt`; a receive that reports
+/// instead of waiting is a `recv_result<T>` (empty, closed, lagged); a failed send hands its value
 /// back in a `send_result<T>`. See the book chapter "Channels".
 #include "af/channel/broadcast.hpp"  // broadcast::channel
-#include "af/channel/error.hpp"      // recv_error, send_result, send_status
+#include "af/channel/error.hpp"      // recv_result, send_result
 #include "af/channel/mpsc.hpp"       // mpsc::bounded, mpsc::unbounded
 #include "af/channel/oneshot.hpp"    // oneshot::channel
 #include "af/channel/watch.hpp"      // watch::channel

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "af/core/error.hpp"
 #include "af/executor/block_on.hpp"
 #include "af/stream/stream.hpp"
 #include "af/test/wake_counter.hpp"
@@ -290,6 +291,7 @@ TEST(broadcast, threaded_receivers_account_for_every_value_as_received_or_missed
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
 static_assert(std::is_same_v<ch::broadcast_sender<int>, bc::sender<int>>);
 static_assert(std::is_same_v<ch::broadcast_receiver<int>, bc::receiver<int>>);
+static_assert(std::is_same_v<ch::recv_error, af::closed_error>);  // nothing throws the old type
 #pragma GCC diagnostic pop
 
 }  // namespace

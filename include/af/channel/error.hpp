@@ -29,27 +29,9 @@
 
 namespace af::channel {
 
-/// Why a receive failed: the pre-ADR-0015 type. broadcast no longer throws it (lag is a
-/// `recv_result`); once oneshot and watch throw `af::closed_error`, this becomes a deprecated
-/// alias of `af::closed_error`.
-class recv_error : public std::runtime_error {
-public:
-    enum class kind_t { closed, lagged };
-    static recv_error closed() { return recv_error(kind_t::closed, 0, "channel closed"); }
-    static recv_error lagged(std::uint64_t missed) {
-        return recv_error(kind_t::lagged, missed, "receiver lagged behind");
-    }
-    kind_t kind() const noexcept { return kind_; }
-    bool is_closed() const noexcept { return kind_ == kind_t::closed; }
-    bool is_lagged() const noexcept { return kind_ == kind_t::lagged; }
-    std::uint64_t missed() const noexcept { return missed_; }
-
-private:
-    recv_error(kind_t k, std::uint64_t missed, const char* what)
-        : std::runtime_error(what), kind_(k), missed_(missed) {}
-    kind_t kind_;
-    std::uint64_t missed_;
-};
+/// The pre-ADR-0015 receive error, for one release. Nothing throws it any more: oneshot and watch
+/// throw `af::closed_error` when no value can ever come, and a broadcast lag is a `recv_result`.
+using recv_error [[deprecated("catch af::closed_error; lag is a recv_result")]] = af::closed_error;
 
 enum class recv_status {
     received,  ///< a value came out

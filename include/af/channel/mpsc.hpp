@@ -33,21 +33,21 @@
 ///   `af::sinks::send(tx, v)`, `send_all` and the `af::sinks` adaptors work on it; see
 ///   `sender::poll_ready` and the book chapter "Sinks".
 ///
-/// Thread safety, the rule of every af channel: distinct handles may be used from different
-/// threads at once, and so may the `const` members of one handle; its other members need the
-/// handle to themselves (one thread at a time). Here a sender's `send`, `try_send`, `reserve`,
-/// `is_closed` and copying are `const`: one sender may send from several threads at once, and a
-/// copy per thread works too. Its sink protocol (`poll_ready`, `start_send`, `poll_close`) is not:
-/// a sender used as a sink belongs to one task. The receiver's members are not `const`: one task
-/// receives at a time. The queue is lock-free: a sender claims a slot with one atomic increment
-/// and the receiver reads slots in order; capacity is an atomic count of free slots. The
-/// channel's mutex guards only the line of waiting senders: it is taken by a sender that finds
-/// no free slot, by a waiting send that is dropped, and by a freed slot handed to a waiter. The
-/// receiver's waker is an `af::atomic_waker`. No lock is held while a waker runs or a value is
-/// destroyed. Memory: blocks of 32 slots, allocated as the queue grows (one freed block is kept
-/// for reuse); running out of memory there terminates, since a claimed slot cannot be given
-/// back. A send whose value's move constructor throws rethrows and sends nothing. Design note:
-/// docs/design/0009-lock-free-mpsc.md; book chapter "Channels".
+/// Thread safety, the rule of every af channel: distinct handles may be used from different threads
+/// at once, and so may the `const` members of one handle; its other members need the handle to
+/// themselves (one thread at a time). Here a sender's `send`, `try_send`, `reserve`, `try_reserve`,
+/// `blocking_send`, `capacity`, `is_closed` and copying are `const`: one sender may send from
+/// several threads at once, and a copy per thread works too. Its sink protocol (`poll_ready`,
+/// `start_send`, `poll_close`) is not: a sender used as a sink belongs to one task. The receiver's
+/// members are not `const`: one task receives at a time. The queue is lock-free: a sender claims a
+/// slot with one atomic increment and the receiver reads slots in order; capacity is an atomic
+/// count of free slots. The channel's mutex guards only the line of waiting senders: it is taken by
+/// a sender that finds no free slot, by a waiting send that is dropped, and by a freed slot handed
+/// to a waiter. The receiver's waker is an `af::atomic_waker`. No lock is held while a waker runs
+/// or a value is destroyed. Memory: blocks of 32 slots, allocated as the queue grows (one freed
+/// block is kept for reuse); running out of memory there terminates, since a claimed slot cannot be
+/// given back. A send whose value's move constructor throws rethrows and sends nothing. Design
+/// note: docs/design/0009-lock-free-mpsc.md; book chapter "Channels".
 #include <atomic>     // the handle counts, the receiver-dropped flag
 #include <cassert>    // handle misuse
 #include <cstddef>    // std::size_t
@@ -311,8 +311,9 @@ private:
 };
 
 /// A sending handle. Copy it to get more senders; the receiver ends once all are gone.
-/// Thread safety: `send`, `try_send`, `reserve`, `is_closed` and copying may run on several
-/// threads at once; the sink protocol, assignment and destruction need the handle to themselves.
+/// Thread safety: `send`, `try_send`, `reserve`, `try_reserve`, `blocking_send`, `capacity`,
+/// `is_closed` and copying may run on several threads at once; the sink protocol, assignment and
+/// destruction need the handle to themselves.
 template <class T>
 class sender {
 public:
