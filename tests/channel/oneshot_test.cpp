@@ -273,7 +273,9 @@ TEST(oneshot, a_void_channel_reports_a_dropped_sender_and_a_gone_receiver) {
     {
         auto [tx, rx] = af::channel::oneshot::channel<void>();
         rx.close();
-        EXPECT_FALSE(tx.send());
+        af::channel::send_result<void> r = tx.send();
+        EXPECT_FALSE(r);
+        EXPECT_TRUE(r.is_closed());
     }
     {
         auto [tx, rx] = af::channel::oneshot::channel<void>();

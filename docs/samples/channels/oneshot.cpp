@@ -40,7 +40,7 @@ int main() {
 
     auto [done, on_done] = af::channel::oneshot::channel<void>();
     std::thread signaller([done = std::move(done)]() mutable {
-        [[maybe_unused]] bool delivered = done.send();  // no value: just "it happened"
+        [[maybe_unused]] bool delivered = static_cast<bool>(done.send());  // no value: just "it happened"
         assert(delivered);
     });
     af::block_on(std::move(on_done));

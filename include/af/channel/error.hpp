@@ -146,4 +146,22 @@ private:
     std::size_t receivers_ = 0;
 };
 
+/// A send of a `void` channel (`oneshot::channel<void>()`): the same outcomes, no value to hand
+/// back.
+template <>
+class [[nodiscard("a failed send means nobody received the signal; check the result")]] send_result<void> {
+public:
+    static send_result ok() noexcept { return send_result(send_status::sent); }
+    static send_result failed(send_status s) noexcept { return send_result(s); }
+    send_status status() const noexcept { return status_; }
+    bool is_sent() const noexcept { return status_ == send_status::sent; }
+    bool is_full() const noexcept { return status_ == send_status::full; }
+    bool is_closed() const noexcept { return status_ == send_status::closed; }
+    explicit operator bool() const noexcept { return is_sent(); }
+
+private:
+    explicit send_result(send_status s) noexcept : status_(s) {}
+    send_status status_;
+};
+
 }  // namespace af::channel

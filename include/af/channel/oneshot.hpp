@@ -108,9 +108,9 @@ public:
         return r;
     }
 
-    /// Sends the signal of a `void` channel: true when delivered, false when the receiver is
-    /// gone or closed (there is no value to hand back). Otherwise as `send(v)`.
-    [[nodiscard("false means nobody received the signal")]] bool send()
+    /// Sends the signal of a `void` channel: a `send_result<void>`, sent, or closed when the
+    /// receiver is gone or closed (there is no value to hand back). Otherwise as `send(v)`.
+    send_result<void> send()
         requires std::is_void_v<T>
     {
         stored unit;
@@ -118,7 +118,7 @@ public:
         const outcome o = send_slot(unit);
         block* b = std::exchange(b_, nullptr);
         if (o == outcome::in_slot) b->discard_slot();
-        return o == outcome::sent;
+        return o == outcome::sent ? send_result<void>::ok() : send_result<void>::failed(send_status::closed);
     }
 
     /// True once the receiver has been dropped or closed (a send would fail), or this sender
