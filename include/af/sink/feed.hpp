@@ -13,7 +13,7 @@
 /// Cancellation: dropped before the sink had room, `v` is destroyed with the future and never
 /// reaches the sink; the sink may keep the room it reserved for the next item. Once the future
 /// is ready, `v` is in the sink (possibly only in its buffer). Errors: whatever the sink's
-/// `poll_ready` or `start_send` throws (for example `af::sink_closed_error`). Thread safety: as
+/// `poll_ready` or `start_send` throws (for example `af::closed_error`). Thread safety: as
 /// the sink; resumes on the thread that polls it.
 #include <cassert>      // polled-after-ready check
 #include <memory>       // std::addressof

@@ -4,7 +4,7 @@
 /// `co_await af::sinks::send(sink, v)`: waits for room, hands `v` over, then flushes the sink.
 ///
 ///     auto [tx, rx] = af::channel::mpsc::bounded<int>(4);
-///     co_await af::sinks::send(tx, 42);   // throws af::sink_closed_error if rx is gone
+///     co_await af::sinks::send(tx, 42);   // throws af::closed_error if rx is gone
 ///
 /// The generic way to push one item into any `af::sink`. To push many, `af::sinks::feed` each
 /// and `af::sinks::flush` once, or use `af::sinks::send_all(sink, stream)`. The future borrows
@@ -13,7 +13,7 @@
 /// Cancellation: dropped before the sink had room, `v` is destroyed with the future and never
 /// reaches the sink. Dropped after that but before the flush finished, `v` is already in the
 /// sink's buffer: a later `af::sinks::flush` or `af::sinks::close` delivers it. Errors:
-/// whatever the sink's members throw (for example `af::sink_closed_error`). Thread safety: as
+/// whatever the sink's members throw (for example `af::closed_error`). Thread safety: as
 /// the sink; resumes on the thread that polls it.
 #include <cassert>      // polled-after-ready check
 #include <memory>       // std::addressof

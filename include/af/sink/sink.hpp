@@ -13,7 +13,7 @@
 /// The item may sit in the sink's buffer after `start_send`: `poll_flush(cx)` is ready once
 /// every item handed over so far has been delivered, and `poll_close(cx)` flushes and then
 /// closes the sink (no items after that). Errors are exceptions thrown from these members, for
-/// example `af::sink_closed_error` when the other side is gone.
+/// example `af::closed_error` when the other side is gone.
 ///
 ///     struct printer {
 ///         af::poll<void> poll_ready(af::context&) { return {}; }
