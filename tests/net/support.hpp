@@ -9,8 +9,14 @@
 #include <string>
 #include <system_error>
 #include <tuple>
+#include <utility>
 
+#include "af/core/task.hpp"
+#include "af/net/socket_addr.hpp"
+#include "af/net/tcp_listener.hpp"
+#include "af/net/tcp_stream.hpp"
 #include "af/rt/runtime.hpp"
+#include "af/rt/spawn.hpp"
 
 namespace af_net_test {
 
@@ -48,6 +54,19 @@ protected:
 inline auto all_params() {
     return ::testing::Combine(::testing::Values(af::rt::io_backend::epoll, af::rt::io_backend::io_uring),
                               ::testing::Values(flavor::current_thread, flavor::multi_thread));
+}
+
+/// A connected loopback pair: {the connecting end, the accepted end}. Await it inside the
+/// runtime (it spawns the accepting side).
+inline af::task<std::pair<af::net::tcp_stream, af::net::tcp_stream>> connected_tcp_pair() {
+    auto listener = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+    auto accepting = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<af::net::tcp_stream> {
+        auto a = co_await l.accept();
+        co_return std::move(a.first);
+    }(listener));
+    af::net::tcp_stream c = co_await af::net::tcp_stream::connect(listener.local_addr());
+    af::net::tcp_stream s = co_await std::move(accepting);
+    co_return std::pair<af::net::tcp_stream, af::net::tcp_stream>(std::move(c), std::move(s));
 }
 
 }  // namespace af_net_test

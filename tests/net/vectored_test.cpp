@@ -42,16 +42,7 @@ static_assert(af::io::async_write_vectored<tcp_stream>);
 static_assert(af::io::async_write_vectored<af::net::tcp_write_half>);
 static_assert(af::io::async_write_vectored<af::net::unix_stream>);
 
-af::task<std::pair<tcp_stream, tcp_stream>> connected_pair() {
-    auto listener = tcp_listener::bind(socket_addr::parse("127.0.0.1:0"));
-    auto accepting = af::rt::spawn([](tcp_listener& l) -> af::task<tcp_stream> {
-        auto a = co_await l.accept();
-        co_return std::move(a.first);
-    }(listener));
-    tcp_stream c = co_await tcp_stream::connect(listener.local_addr());
-    tcp_stream s = co_await std::move(accepting);
-    co_return std::pair<tcp_stream, tcp_stream>(std::move(c), std::move(s));
-}
+af::task<std::pair<tcp_stream, tcp_stream>> connected_pair() { return af_net_test::connected_tcp_pair(); }
 
 template <class S>
 af::task<std::vector<std::byte>> read_all(S s) {

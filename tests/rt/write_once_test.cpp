@@ -146,13 +146,7 @@ af::task<received> read_and_check(tcp_stream s, std::size_t slow_every) {
 // A connected pair with small kernel buffers, so a write is often still in the kernel when the
 // writer polls again.
 af::task<std::pair<tcp_stream, tcp_stream>> small_buffer_pair() {
-    auto listener = tcp_listener::bind(socket_addr::parse("127.0.0.1:0"));
-    auto accepting = af::rt::spawn([](tcp_listener& l) -> af::task<tcp_stream> {
-        auto a = co_await l.accept();
-        co_return std::move(a.first);
-    }(listener));
-    tcp_stream c = co_await tcp_stream::connect(listener.local_addr());
-    tcp_stream s = co_await std::move(accepting);
+    auto [c, s] = co_await af_net_test::connected_tcp_pair();
     // Not below loopback's 64 KiB segment on the receiving side: a window smaller than one
     // segment stalls the sender on the persist timer.
     c.set_nodelay(true);

@@ -40,17 +40,16 @@ enum class recv_status {
     lagged,    ///< broadcast only: this receiver fell behind; `missed()` values are gone for it
 };
 
-/// The outcome of a receive that reports instead of waiting or throwing: true when it holds a
-/// value. `T` may be `void` (a oneshot of `void`): then there is no value to take.
-template <class T>
-class [[nodiscard("a receive result may hold the value; check it")]] recv_result {
+enum class send_status {
+    sent,    ///< delivered into the channel
+    full,    ///< `try_send` only: no capacity right now
+    closed,  ///< the receiving side is gone (or closed); the value comes back
+};
+
+namespace detail {
+// What recv_result<T> and recv_result<void> share: the outcome, without the value.
+class recv_outcome {
 public:
-    static recv_result received(T v) { return recv_result(recv_status::received, std::move(v), 0); }
-    static recv_result empty() noexcept { return recv_result(recv_status::empty, std::nullopt, 0); }
-    static recv_result closed() noexcept { return recv_result(recv_status::closed, std::nullopt, 0); }
-    static recv_result lagged(std::uint64_t missed) noexcept {
-        return recv_result(recv_status::lagged, std::nullopt, missed);
-    }
     recv_status status() const noexcept { return status_; }
     bool is_received() const noexcept { return status_ == recv_status::received; }
     bool is_empty() const noexcept { return status_ == recv_status::empty; }
@@ -59,6 +58,39 @@ public:
     explicit operator bool() const noexcept { return is_received(); }
     /// For `lagged`: how many values this receiver will never see.
     std::uint64_t missed() const noexcept { return missed_; }
+
+protected:
+    recv_outcome(recv_status s, std::uint64_t missed) noexcept : status_(s), missed_(missed) {}
+    recv_status status_;
+    std::uint64_t missed_;
+};
+
+// What send_result<T> and send_result<void> share.
+class send_outcome {
+public:
+    send_status status() const noexcept { return status_; }
+    bool is_sent() const noexcept { return status_ == send_status::sent; }
+    bool is_full() const noexcept { return status_ == send_status::full; }
+    bool is_closed() const noexcept { return status_ == send_status::closed; }
+    explicit operator bool() const noexcept { return is_sent(); }
+
+protected:
+    explicit send_outcome(send_status s) noexcept : status_(s) {}
+    send_status status_;
+};
+}  // namespace detail
+
+/// The outcome of a receive that reports instead of waiting or throwing: true when it holds a
+/// value. `T` may be `void` (a oneshot of `void`): then there is no value to take.
+template <class T>
+class [[nodiscard("a receive result may hold the value; check it")]] recv_result : public detail::recv_outcome {
+public:
+    static recv_result received(T v) { return recv_result(recv_status::received, std::move(v), 0); }
+    static recv_result empty() noexcept { return recv_result(recv_status::empty, std::nullopt, 0); }
+    static recv_result closed() noexcept { return recv_result(recv_status::closed, std::nullopt, 0); }
+    static recv_result lagged(std::uint64_t missed) noexcept {
+        return recv_result(recv_status::lagged, std::nullopt, missed);
+    }
     /// The value. Throws `af::closed_error` on a closed result and `std::logic_error` on an empty
     /// or lagged one (check first: those are outcomes, not failures).
     T& value() & { check(); return *value_; }
@@ -69,7 +101,7 @@ public:
 
 private:
     recv_result(recv_status s, std::optional<T> v, std::uint64_t missed)
-        : status_(s), value_(std::move(v)), missed_(missed) {}
+        : recv_outcome(s, missed), value_(std::move(v)) {}
     void check() const {
         if (status_ == recv_status::received) return;
         if (status_ == recv_status::closed) throw af::closed_error("channel closed");
@@ -77,42 +109,27 @@ private:
                                    ? "af::channel::recv_result: no value (empty): check the result before taking it"
                                    : "af::channel::recv_result: no value (lagged): check the result before taking it");
     }
-    recv_status status_;
     std::optional<T> value_;
-    std::uint64_t missed_;
 };
 
 /// A receive of a `void` channel: the same outcomes, no value.
 template <>
-class [[nodiscard("a receive result says whether the signal came; check it")]] recv_result<void> {
+class [[nodiscard("a receive result says whether the signal came; check it")]] recv_result<void>
+    : public detail::recv_outcome {
 public:
     static recv_result received() noexcept { return recv_result(recv_status::received, 0); }
     static recv_result empty() noexcept { return recv_result(recv_status::empty, 0); }
     static recv_result closed() noexcept { return recv_result(recv_status::closed, 0); }
     static recv_result lagged(std::uint64_t missed) noexcept { return recv_result(recv_status::lagged, missed); }
-    recv_status status() const noexcept { return status_; }
-    bool is_received() const noexcept { return status_ == recv_status::received; }
-    bool is_empty() const noexcept { return status_ == recv_status::empty; }
-    bool is_closed() const noexcept { return status_ == recv_status::closed; }
-    bool is_lagged() const noexcept { return status_ == recv_status::lagged; }
-    explicit operator bool() const noexcept { return is_received(); }
-    std::uint64_t missed() const noexcept { return missed_; }
 
 private:
-    recv_result(recv_status s, std::uint64_t missed) noexcept : status_(s), missed_(missed) {}
-    recv_status status_;
-    std::uint64_t missed_;
+    recv_result(recv_status s, std::uint64_t missed) noexcept : recv_outcome(s, missed) {}
 };
 
-enum class send_status {
-    sent,    ///< delivered into the channel
-    full,    ///< `try_send` only: no capacity right now
-    closed,  ///< the receiving side is gone (or closed); the value comes back
-};
 
 /// The outcome of a send: true when sent; otherwise the value comes back with `take_value()`.
 template <class T>
-class [[nodiscard("a failed send hands the value back; check the result")]] send_result {
+class [[nodiscard("a failed send hands the value back; check the result")]] send_result : public detail::send_outcome {
 public:
     static send_result ok() noexcept { return send_result(send_status::sent, std::nullopt); }
     /// A send that reached `receivers` receivers (broadcast).
@@ -122,12 +139,6 @@ public:
         return r;
     }
     static send_result failed(send_status s, T v) { return send_result(s, std::optional<T>(std::move(v))); }
-
-    send_status status() const noexcept { return status_; }
-    bool is_sent() const noexcept { return status_ == send_status::sent; }
-    bool is_full() const noexcept { return status_ == send_status::full; }
-    bool is_closed() const noexcept { return status_ == send_status::closed; }
-    explicit operator bool() const noexcept { return is_sent(); }
 
     /// broadcast's `send`: how many receivers will see the value (at least 1 when sent: a send
     /// with no receiver is `closed`). 0 from the other channels, whose one receiver is implied.
@@ -140,8 +151,7 @@ public:
     }
 
 private:
-    send_result(send_status s, std::optional<T> v) : status_(s), value_(std::move(v)) {}
-    send_status status_;
+    send_result(send_status s, std::optional<T> v) : send_outcome(s), value_(std::move(v)) {}
     std::optional<T> value_;
     std::size_t receivers_ = 0;
 };
@@ -149,19 +159,14 @@ private:
 /// A send of a `void` channel (`oneshot::channel<void>()`): the same outcomes, no value to hand
 /// back.
 template <>
-class [[nodiscard("a failed send means nobody received the signal; check the result")]] send_result<void> {
+class [[nodiscard("a failed send means nobody received the signal; check the result")]] send_result<void>
+    : public detail::send_outcome {
 public:
     static send_result ok() noexcept { return send_result(send_status::sent); }
     static send_result failed(send_status s) noexcept { return send_result(s); }
-    send_status status() const noexcept { return status_; }
-    bool is_sent() const noexcept { return status_ == send_status::sent; }
-    bool is_full() const noexcept { return status_ == send_status::full; }
-    bool is_closed() const noexcept { return status_ == send_status::closed; }
-    explicit operator bool() const noexcept { return is_sent(); }
 
 private:
-    explicit send_result(send_status s) noexcept : status_(s) {}
-    send_status status_;
+    explicit send_result(send_status s) noexcept : send_outcome(s) {}
 };
 
 }  // namespace af::channel
