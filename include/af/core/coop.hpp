@@ -24,10 +24,14 @@
 namespace af::coop {
 
 namespace detail {
+struct thread_state {
+    int budget = -1;  // negative means unconstrained
+    int depth = 0;    // how many budget_scopes are open (see in_task_poll)
+};
+/// The calling thread's state: one out-of-line call reaches both fields.
+thread_state& state() noexcept;
 /// The calling thread's budget: negative means unconstrained.
-int& budget() noexcept;
-/// How many `budget_scope`s are open on the calling thread (see `in_task_poll`).
-int& scope_depth() noexcept;
+inline int& budget() noexcept { return state().budget; }
 }  // namespace detail
 
 /// True when the calling task may make progress now. False when its budget is spent: the task
@@ -51,24 +55,25 @@ inline bool has_budget_remaining() noexcept { return detail::budget() != 0; }
 /// calling thread: the runtime opens a `budget_scope` around each such poll, whatever the budget.
 /// Calls that block the thread (`mpsc::sender::blocking_send`, ...) check it and refuse, since
 /// blocking there would stall the worker. False on blocking-pool threads and outside a runtime.
-inline bool in_task_poll() noexcept { return detail::scope_depth() > 0; }
+inline bool in_task_poll() noexcept { return detail::state().depth > 0; }
 
 /// Sets the calling thread's budget for the lifetime of the scope (the runtime wraps each task
 /// poll in one), then restores the previous one. `n < 0` means unconstrained.
 class budget_scope {
 public:
-    explicit budget_scope(int n) noexcept : saved_(detail::budget()) {
-        detail::budget() = n;
-        ++detail::scope_depth();
+    explicit budget_scope(int n) noexcept : s_(detail::state()), saved_(s_.budget) {
+        s_.budget = n;
+        ++s_.depth;
     }
     budget_scope(const budget_scope&) = delete;
     budget_scope& operator=(const budget_scope&) = delete;
     ~budget_scope() {
-        detail::budget() = saved_;
-        --detail::scope_depth();
+        s_.budget = saved_;
+        --s_.depth;
     }
 
 private:
+    detail::thread_state& s_;
     int saved_;
 };
 
