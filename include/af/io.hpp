@@ -28,6 +28,7 @@
 #include "af/io/write_all.hpp"           // write_all(w, buf)
 #include "af/io/io_slice.hpp"            // io_slice: one chunk of a vectored write (an iovec)
 #include "af/io/write_all_vectored.hpp"  // write_all_vectored(w, slices): gathered, one writev a poll
+#include "af/io/write_all_buf.hpp"  // write_all_buf(w, buf): an af::buf (a head and body chain) with vectored writes
 #include "af/io/flush.hpp"               // flush(w)
 #include "af/io/shutdown.hpp"            // shutdown(w)
 #include "af/io/copy.hpp"                // copy(r, w): bytes copied
