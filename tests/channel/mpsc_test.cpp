@@ -870,6 +870,8 @@ TEST(mpsc, blocking_calls_refuse_on_a_runtime_worker_and_work_on_its_blocking_po
     af::rt::runtime rt = af::rt::builder().multi_thread().worker_threads(1).build();
     auto [tx, rx] = mpsc::bounded<int>(1);
     std::string what = rt.block_on([&]() -> af::task<std::string> {
+        // The lambda itself goes to spawn (which keeps it alive): a lambda called in place would be
+        // a temporary gone before the task runs, its captures with it.
         auto h = af::rt::spawn([&]() -> af::task<std::string> {
             try {
                 (void)tx.blocking_send(1);
@@ -877,7 +879,7 @@ TEST(mpsc, blocking_calls_refuse_on_a_runtime_worker_and_work_on_its_blocking_po
                 co_return e.what();
             }
             co_return "";
-        }());
+        });
         co_return co_await std::move(h);
     }());
     EXPECT_NE(what.find("blocking_send"), std::string::npos) << what;
