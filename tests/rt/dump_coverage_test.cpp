@@ -199,18 +199,23 @@ TEST(dump_coverage, the_future_given_to_block_on_is_listed_with_its_chain) {
 TEST(dump_coverage, a_dump_racing_the_root_poll_sees_it_running_or_idle_never_torn) {
     af::rt::runtime rt = af::rt::builder().multi_thread().worker_threads(2).build();
     std::atomic<bool> stop{false};
+    std::atomic<int> dumps{0};
     std::atomic<int> roots{0};
     std::thread dumper([&] {
         while (!stop.load()) {
             for (const task_dump& d : rt.dump_tasks()) roots += d.is_root ? 1 : 0;
+            ++dumps;
         }
     });
-    // The root yields many times: each poll takes the slot the dumper inspects.
-    rt.block_on([]() -> af::task<void> {
-        for (int i = 0; i < 20000; ++i) co_await af::yield_now();
+    // The root yields until the dumper has dumped many times while it runs: each poll takes the
+    // slot the dumper inspects (a bound on the yields keeps a stuck dumper from hanging the test).
+    rt.block_on([&]() -> af::task<void> {
+        int start = dumps.load();
+        for (int i = 0; i < 5000000 && dumps.load() - start < 500; ++i) co_await af::yield_now();
     });
     stop = true;
     dumper.join();
+    EXPECT_GE(dumps.load(), 500);
     EXPECT_GT(roots.load(), 0);
 }
 
