@@ -19,9 +19,10 @@
 #include <chrono>   // the polling interval of the thread-pool idle workload
 #include <cstdint>  // std::uint64_t
 #include <cstdio>   // std::fprintf
-#include <cstdlib>  // std::exit
+#include <cstdlib>  // std::exit, std::getenv
 #include <cstring>  // std::memcmp
 #include <span>     // buffers
+#include <string_view>  // AF_COMPARE_IO
 #include <mutex>    // the waker lot
 #include <optional> // received values
 #include <thread>   // std::this_thread::sleep_for
@@ -556,6 +557,13 @@ int main(int argc, char** argv) {
         }
         if (a.workload == "sleep") b.enable_time();
         if (a.workload == "tcp_echo" || a.workload == "idle_conns") b.enable_io();
+        // AF_COMPARE_IO=epoll|io_uring: measure one backend (default: the runtime's automatic choice).
+        if (const char* io = std::getenv("AF_COMPARE_IO")) {
+            std::string_view k(io);
+            if (k == "epoll") b.io_backend(af::rt::io_backend::epoll);
+            else if (k == "io_uring") b.io_backend(af::rt::io_backend::io_uring);
+            else if (!k.empty()) fail("AF_COMPARE_IO must be epoll or io_uring");
+        }
         af::rt::runtime rt = b.build();
         run_runtime(a, rt);
     }
