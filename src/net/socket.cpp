@@ -83,6 +83,13 @@ af::poll<std::size_t> poll_write_vectored(const socket_ptr& s, context& cx, std:
     return static_cast<std::size_t>(*p);
 }
 
+af::poll<std::size_t> poll_write_bytes(const socket_ptr& s, context& cx, std::span<const af::bytes> chunks) {
+    auto p = s.src().poll_write_bytes(cx, chunks.data(), chunks.size());
+    if (p.is_pending()) return af::pending;
+    if (*p < 0) throw_error(static_cast<int>(-*p), "write", s.name());
+    return static_cast<std::size_t>(*p);
+}
+
 int file_handle(const af::fs::file& f) noexcept { return f.native_handle(); }
 
 af::poll<std::uint64_t> send_file_future::poll(context& cx) {

@@ -3,10 +3,19 @@
 //
 // Every source has two sides, read (read, recv_from, accept, poll_readable) and write (write,
 // send_to, connect), each with at most one operation in the kernel. An operation is submitted
-// by the first poll that finds its side idle, with buffers the source owns: reads land in the
-// source's buffer and are copied out by the poll that finds them complete, writes are copied
-// in before submission, addresses and msghdrs live in the source. So the kernel never holds a
-// pointer into a caller's memory, and a future may be dropped at any point.
+// by the first poll that finds its side idle, with memory no future owns: stream-socket reads
+// pick a buffer from the reactor's provided-buffer pool when it has one (IOSQE_BUFFER_SELECT;
+// design note 0019), other reads land in the source's buffer; either is copied out by the poll
+// that finds the read complete, and a pool buffer goes back to the pool once read out. Writes
+// are copied into the source's buffer before submission, or, for poll_write_bytes, sent from
+// the af::bytes chunks the source keeps references to until their result is reported.
+// Addresses and msghdrs live in the source. So the kernel never holds a pointer into memory a
+// caller could free, and a future may be dropped at any point.
+//
+// Why not read straight into the caller's buffer: a read future dropped while its recv is in
+// the kernel would leave the kernel writing into memory the caller has freed or reused, and
+// cancelling (ASYNC_CANCEL) is asynchronous, so a drop cannot wait for it. The pool gives the
+// same single copy (kernel buffer -> caller) while an idle source holds no buffer at all.
 //
 // Dropped operations: nothing tells the source that a future died; the next poll of the same
 // side simply finds an operation in flight or complete. On the read side that is harmless:
@@ -44,6 +53,7 @@
 #include <liburing.h>
 #include <poll.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
@@ -60,6 +70,7 @@
 #include <optional>
 #include <string>
 #include <system_error>
+#include <vector>
 
 #include "af/core/coop.hpp"
 #include "af/rt/detail/reactor.hpp"
@@ -78,7 +89,96 @@ constexpr std::uint64_t ud_wake = 1;    // the unpark eventfd's poll
 // Largest single operation; a larger request is served in parts (short reads/writes are legal).
 constexpr std::size_t max_io = 64 * 1024;
 
-enum class op_kind : std::uint8_t { none, read, recv, recvmsg, accept, poll_in, write, send, sendmsg, connect, poll_out };
+// recv_select: a recv that takes its buffer from the pool; send_bytes / writev_bytes: stream
+// writes from the af::bytes chunks in side::holds (sockets / other descriptors).
+enum class op_kind : std::uint8_t {
+    none, read, recv, recv_select, recvmsg, accept, poll_in,
+    write, send, send_bytes, writev_bytes, sendmsg, connect, poll_out
+};
+
+// The writes of the byte stream: their results meet the next write of any of these kinds.
+constexpr bool is_stream_write(op_kind k) noexcept {
+    return k == op_kind::write || k == op_kind::send || k == op_kind::send_bytes || k == op_kind::writev_bytes;
+}
+
+// The provided-buffer pool (design note 0019): `count` buffers of `size` bytes in one lazily
+// committed mapping, offered to the kernel through a buffer ring (group `group`). A recv with
+// IOSQE_BUFFER_SELECT takes one only when data arrives, so a source waiting for data holds no
+// memory; the source that got it copies out of it and gives it back. Giving back happens on
+// whichever thread reads (or closes), so `m_` serialises the ring's tail.
+class buffer_pool {
+public:
+    static constexpr unsigned count = 128;  // a power of two (the ring's size)
+    static constexpr std::size_t size = 16 * 1024;
+    static constexpr int group = 0;
+
+    // Registers a pool with `ring`; nullptr when the kernel lacks buffer rings (before 5.19)
+    // or IORING_OP_RECV, or memory is short: reads then use a buffer per source.
+    static std::unique_ptr<buffer_pool> make(io_uring& ring) noexcept {
+        if (!uring_provided_buffers_allowed().load()) return nullptr;
+        if (io_uring_probe* probe = io_uring_get_probe_ring(&ring)) {
+            bool recv = io_uring_opcode_supported(probe, IORING_OP_RECV) != 0;
+            io_uring_free_probe(probe);
+            if (!recv) return nullptr;
+        } else {
+            return nullptr;
+        }
+        std::size_t ring_bytes = count * sizeof(io_uring_buf);
+        void* br = ::mmap(nullptr, ring_bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (br == MAP_FAILED) return nullptr;
+        void* data = ::mmap(nullptr, count * size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+        if (data == MAP_FAILED) {
+            ::munmap(br, ring_bytes);
+            return nullptr;
+        }
+        io_uring_buf_reg reg{};
+        reg.ring_addr = reinterpret_cast<std::uint64_t>(br);
+        reg.ring_entries = count;
+        reg.bgid = group;
+        // The probe proper: -EINVAL from kernels without buffer rings.
+        if (io_uring_register_buf_ring(&ring, &reg, 0) != 0) {
+            ::munmap(data, count * size);
+            ::munmap(br, ring_bytes);
+            return nullptr;
+        }
+        std::unique_ptr<buffer_pool> p(new (std::nothrow) buffer_pool(static_cast<io_uring_buf_ring*>(br), static_cast<char*>(data)));
+        if (p == nullptr) {
+            io_uring_unregister_buf_ring(&ring, group);
+            ::munmap(data, count * size);
+            ::munmap(br, ring_bytes);
+            return nullptr;
+        }
+        io_uring_buf_ring_init(p->br_);
+        for (unsigned i = 0; i < count; ++i) {
+            io_uring_buf_ring_add(p->br_, p->data(i), size, static_cast<unsigned short>(i), io_uring_buf_ring_mask(count), static_cast<int>(i));
+        }
+        io_uring_buf_ring_advance(p->br_, static_cast<int>(count));
+        return p;
+    }
+
+    buffer_pool(const buffer_pool&) = delete;
+    buffer_pool& operator=(const buffer_pool&) = delete;
+    // Only after the ring is gone (or the group unregistered): the kernel may still pick buffers.
+    ~buffer_pool() {
+        ::munmap(base_, count * size);
+        ::munmap(br_, count * sizeof(io_uring_buf));
+    }
+
+    char* data(unsigned bid) noexcept { return base_ + static_cast<std::size_t>(bid) * size; }
+
+    // Offers buffer `bid` to the kernel again (its bytes are read out or dropped).
+    void give_back(unsigned bid) noexcept {
+        std::lock_guard lk(m_);
+        io_uring_buf_ring_add(br_, data(bid), size, static_cast<unsigned short>(bid), io_uring_buf_ring_mask(count), 0);
+        io_uring_buf_ring_advance(br_, 1);  // a release store of the tail: the kernel sees the entry
+    }
+
+private:
+    buffer_pool(io_uring_buf_ring* br, char* base) noexcept : br_(br), base_(base) {}
+    io_uring_buf_ring* br_;
+    char* base_;
+    std::mutex m_;
+};
 
 constexpr unsigned ring_entries = 256;
 
@@ -99,8 +199,11 @@ struct side {
     std::size_t off = 0;     // bytes of `res` already handed out (read data; written bytes)
     std::size_t len = 0;     // bytes submitted
     const void* caller = nullptr;  // write side: the submitting caller's buffer (for a 0 result)
+    int bid = -1;                  // read side: the pool buffer holding `res` (released by the source)
     std::unique_ptr<char[]> buf;
     std::size_t cap = 0;
+    std::vector<af::bytes> holds;  // send_bytes / writev_bytes: the chunks the kernel reads from
+    std::vector<iovec> iovs;       // ... and their iovecs (the msghdr points here)
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
     msghdr msg{};
@@ -108,12 +211,14 @@ struct side {
     std::optional<af::waker> waker;
 
     bool busy() const noexcept { return in_flight || retrying; }
-    void reset() noexcept {
+    void reset() noexcept {  // `bid` is the source's to give back first
         kind = op_kind::none;
         done = false;
         res = 0;
         off = 0;
         caller = nullptr;
+        holds.clear();  // no longer in the kernel: the chunks may go (capacity kept)
+        iovs.clear();
     }
     void reserve(std::size_t n) {
         if (cap >= n) return;
@@ -132,7 +237,7 @@ struct reap_out {
 
 class uring_source final : public io_source {
 public:
-    uring_source(int fd, bool socket, uring_reactor& r) noexcept;
+    uring_source(int fd, bool socket, bool stream, uring_reactor& r) noexcept;
     ~uring_source() override;
 
     void* tail() noexcept override { return reinterpret_cast<char*>(this) + tail_offset<uring_source>(); }
@@ -141,15 +246,26 @@ public:
         if (!coop::poll_proceed(cx)) return af::pending;
         return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
             if (read_.busy()) return std::nullopt;
+            bool own = false;  // the pool ran dry for the last recv: this one brings its own buffer
             if (read_.done) {
-                if (is_data(read_.kind)) return take_bytes(buf, len);
-                drop_result(read_);
+                if (pool_ran_dry()) {
+                    own = true;
+                } else if (is_data(read_.kind)) {
+                    return take_bytes(buf, len);
+                } else {
+                    drop_result(read_);
+                }
             }
             if (len == 0) return 0L;
-            std::size_t n = std::min(len, max_io);
-            read_.reserve(n);
-            read_.kind = socket_ ? op_kind::recv : op_kind::read;
-            read_.len = n;
+            if (pool_ != nullptr && !own) {
+                read_.kind = op_kind::recv_select;  // no memory of ours until data arrives
+                read_.len = std::min(len, buffer_pool::size);
+            } else {
+                std::size_t n = std::min(len, max_io);
+                read_.reserve(n);
+                read_.kind = socket_ ? op_kind::recv : op_kind::read;
+                read_.len = n;
+            }
             submit(read_, tag_read);
             submitted = true;
             return std::nullopt;
@@ -170,12 +286,54 @@ public:
         return write_gathered(cx, iov, std::max(n, 0));
     }
 
+    // Writes from memory the operation owns: the source keeps a reference to each chunk it
+    // submits (side::holds) until the result is reported, the result is dropped, or the source
+    // is freed, so a dropped future cannot free the bytes under the kernel. No copy and no
+    // 64 KiB limit; the write-once contract is the copy path's (take_written compares against
+    // the held chunks, which cannot change: af::bytes is immutable).
+    af::poll<long> poll_write_bytes(context& cx, const af::bytes* chunks, std::size_t cnt) override {
+        if (!coop::poll_proceed(cx)) return af::pending;
+        iovec iov[max_bytes_chunks];
+        std::size_t index[max_bytes_chunks];
+        int k = 0;
+        std::size_t len = 0;
+        for (std::size_t i = 0; i < cnt && k < max_bytes_chunks; ++i) {
+            if (chunks[i].empty()) continue;
+            iov[k] = {const_cast<std::byte*>(chunks[i].data()), chunks[i].size()};  // only read from
+            index[k++] = i;
+            len += chunks[i].size();
+        }
+        const void* first = k > 0 ? iov[0].iov_base : nullptr;
+        op_kind kind = socket_ ? op_kind::send_bytes : op_kind::writev_bytes;
+        return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
+            if (write_.busy()) return std::nullopt;
+            if (write_.done) {
+                if (auto r = take_written(first, len, iov, k, len)) return r;
+                write_.reset();
+            }
+            if (len == 0) return 0L;
+            write_.holds.reserve(static_cast<std::size_t>(k));  // may throw: nothing submitted yet
+            write_.iovs.reserve(static_cast<std::size_t>(k));
+            for (int j = 0; j < k; ++j) write_.holds.push_back(chunks[index[j]]);
+            write_.iovs.assign(iov, iov + k);
+            write_.kind = kind;
+            write_.len = len;
+            write_.caller = first;
+            write_.msg = {};
+            write_.msg.msg_iov = write_.iovs.data();
+            write_.msg.msg_iovlen = static_cast<std::size_t>(k);
+            submit(write_, tag_write);
+            submitted = true;
+            return std::nullopt;
+        });
+    }
+
     af::poll<long> poll_sendfile(context& cx, int in_fd, std::uint64_t offset, std::size_t count) override {
         if (!coop::poll_proceed(cx)) return af::pending;
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
             if (write_.busy()) return std::nullopt;  // a dropped write (or our POLLOUT) first
             if (write_.done) {
-                bool unreported = (write_.kind == op_kind::send || write_.kind == op_kind::write) &&
+                bool unreported = is_stream_write(write_.kind) &&
                                   (write_.res < 0 || write_.off < static_cast<std::size_t>(write_.res));
                 long r = write_.res < 0 ? write_.res : -EIO;
                 write_.reset();  // our POLLOUT, a reported write, a connect or a datagram: go on
@@ -216,11 +374,14 @@ public:
                     read_.reset();
                     return r;
                 }
-                if (is_data(read_.kind)) {
+                if (pool_ran_dry()) {
+                    // nothing was read: receive below
+                } else if (is_data(read_.kind)) {
                     if (from_len != nullptr) *from_len = 0;  // stream bytes: no address
                     return take_bytes(buf, len);
+                } else {
+                    drop_result(read_);
                 }
-                drop_result(read_);
             }
             // A datagram larger than `len` is truncated anyway: no need for a bigger buffer.
             std::size_t n = std::min(len, max_io);
@@ -344,28 +505,54 @@ public:
 
 private:
     static bool is_data(op_kind k) noexcept {
-        return k == op_kind::read || k == op_kind::recv || k == op_kind::recvmsg;
+        return k == op_kind::read || k == op_kind::recv || k == op_kind::recv_select || k == op_kind::recvmsg;
+    }
+
+    // A completed recv_select that found the pool empty (ENOBUFS): not data, not an error for
+    // the caller; reset, and the caller's read brings its own buffer this once.
+    bool pool_ran_dry() noexcept {
+        if (read_.kind != op_kind::recv_select || read_.res != -ENOBUFS) return false;
+        read_.reset();
+        return true;
     }
 
     // Hands out bytes of a completed read (the rest stays for the next read).
     long take_bytes(void* buf, std::size_t len) noexcept {
         long r = read_.res;
         if (r <= 0) {
-            read_.reset();  // end of file or an error: given once
+            release_read();  // end of file or an error: given once
             return r;
         }
+        const char* from = read_.bid >= 0 ? pool_->data(static_cast<unsigned>(read_.bid)) : read_.buf.get();
         std::size_t avail = static_cast<std::size_t>(r) - read_.off;
         std::size_t n = std::min(avail, len);
-        if (n > 0) std::memcpy(buf, read_.buf.get() + read_.off, n);
+        if (n > 0) std::memcpy(buf, from + read_.off, n);
         read_.off += n;
-        if (read_.off == static_cast<std::size_t>(r)) read_.reset();
+        if (read_.off == static_cast<std::size_t>(r)) release_read();
         return static_cast<long>(n);
+    }
+
+    // Ends a completed read: its pool buffer goes back to the pool, and with a pool, a buffer
+    // of our own (taken when the pool ran dry) is freed, so an idle source keeps none.
+    void release_read() noexcept {
+        if (read_.bid >= 0) {
+            pool_->give_back(static_cast<unsigned>(read_.bid));
+            read_.bid = -1;
+        } else if (pool_ != nullptr && read_.cap > 0) {
+            read_.buf.reset();  // not busy: the kernel holds no pointer into it
+            read_.cap = 0;
+        }
+        read_.reset();
     }
 
     // A completed result nobody of this kind will ask for (a poll before a read, say).
     void drop_result(side& s) noexcept {
         if (s.kind == op_kind::accept && s.res >= 0) ::close(s.res);
-        s.reset();
+        if (&s == &read_) {
+            release_read();
+        } else {
+            s.reset();
+        }
     }
 
     // poll_write of the concatenation of iov[0..n), gathered into the write side's buffer.
@@ -387,7 +574,7 @@ private:
             // In the kernel (this write's, or one whose future was dropped): its result first.
             if (write_.busy()) return std::nullopt;
             if (write_.done) {
-                if (auto r = take_written(k, first, iov, cnt, len)) return r;
+                if (auto r = take_written(first, n, iov, cnt, len)) return r;
                 write_.reset();
             }
             write_.reserve(n);
@@ -395,6 +582,7 @@ private:
             write_.kind = k;
             write_.len = n;
             write_.caller = first;
+            write_.iov = {write_.buf.get(), n};  // what went out, for take_written
             submit(write_, tag_write);
             submitted = true;
             return std::nullopt;
@@ -412,26 +600,50 @@ private:
         }
     }
 
-    // Whether the concatenation of iov[0..cnt) starts with [p, p + n) (it is at least n long).
-    static bool starts_with(const char* p, std::size_t n, const iovec* iov, int cnt) noexcept {
-        for (int i = 0; i < cnt && n > 0; ++i) {
-            std::size_t k = std::min(n, iov[i].iov_len);
-            if (k == 0) continue;
-            if (std::memcmp(p, iov[i].iov_base, k) != 0) return false;
-            p += k;
+    // Whether bytes [skip, skip + n) of the concatenation of a[0..na) equal the first n bytes
+    // of the concatenation of b[0..nb) (both long enough). The same memory compares equal
+    // without a look (a bytes chunk written again).
+    static bool same_bytes(const iovec* a, int na, std::size_t skip, const iovec* b, int nb, std::size_t n) noexcept {
+        int i = 0;
+        while (i < na && skip >= a[i].iov_len) skip -= a[i++].iov_len;
+        std::size_t ao = skip;
+        std::size_t bo = 0;
+        int j = 0;
+        while (n > 0) {
+            while (i < na && ao == a[i].iov_len) ++i, ao = 0;
+            while (j < nb && bo == b[j].iov_len) ++j, bo = 0;
+            if (i == na || j == nb) return false;
+            std::size_t k = std::min({n, a[i].iov_len - ao, b[j].iov_len - bo});
+            const char* pa = static_cast<const char*>(a[i].iov_base) + ao;
+            const char* pb = static_cast<const char*>(b[j].iov_base) + bo;
+            if (pa != pb && std::memcmp(pa, pb, k) != 0) return false;
+            ao += k;
+            bo += k;
             n -= k;
         }
-        return n == 0;
+        return true;
     }
 
-    // A completed stream write (write, send) meets the next poll_write, which may name another
-    // pointer and length than the poll that submitted it (a buffer that grew or moved, or a
-    // write whose future was dropped). Its `res - off` bytes not yet reported are the caller's
-    // next bytes whenever the caller's buffer starts with them: report as many as the caller
-    // asks for (the rest waits for the next poll, still before anything new is submitted).
+    // The bytes the finished stream write sent from: the copy buffer, or the bytes chunks.
+    const iovec* sent_iov(int& n) const noexcept {
+        if (write_.kind == op_kind::send_bytes || write_.kind == op_kind::writev_bytes) {
+            n = static_cast<int>(write_.iovs.size());
+            return write_.iovs.data();
+        }
+        n = 1;
+        return &write_.iov;
+    }
+
+    // A completed stream write (write, send, or from bytes chunks) meets the next poll_write
+    // of any of those kinds, which may name another pointer and length than the poll that
+    // submitted it (a buffer that grew or moved, or a write whose future was dropped). Its
+    // `res - off` bytes not yet reported are the caller's next bytes whenever the caller's
+    // buffer starts with them: report as many as the caller asks for (the rest waits for the
+    // next poll, still before anything new is submitted). `would_send`: how many bytes this
+    // call would submit (a 0 result goes to the same caller and length only).
     // nullopt: nothing to report (the caller must submit its bytes; the result is dropped).
-    std::optional<long> take_written(op_kind k, const void* buf, const iovec* iov, int cnt, std::size_t len) noexcept {
-        if (write_.kind != k) return std::nullopt;
+    std::optional<long> take_written(const void* buf, std::size_t would_send, const iovec* iov, int cnt, std::size_t len) noexcept {
+        if (!is_stream_write(write_.kind)) return std::nullopt;
         long r = write_.res;
         if (r < 0) {
             write_.reset();  // an error: given once, to the next write whatever its bytes
@@ -439,13 +651,15 @@ private:
         }
         if (r == 0) {
             // Nothing accepted: the writer of these very arguments hears it, anyone else writes.
-            bool same = write_.caller == buf && write_.len == std::min(len, max_io);
+            bool same = write_.caller == buf && write_.len == would_send;
             write_.reset();
             return same ? std::optional<long>(0) : std::nullopt;
         }
         std::size_t avail = static_cast<std::size_t>(r) - write_.off;
         std::size_t give = std::min(avail, len);
-        if (!starts_with(write_.buf.get() + write_.off, give, iov, cnt)) {
+        int nsent = 0;
+        const iovec* sent = sent_iov(nsent);
+        if (!same_bytes(sent, nsent, write_.off, iov, cnt, give)) {
             // Not the bytes that went out: their writer dropped the write, and the peer has them
             // all the same. Sending other bytes after them would corrupt the stream silently, so
             // this write fails instead (once; the stream's state is the caller's to judge).
@@ -488,6 +702,7 @@ private:
     friend class uring_reactor;
 
     uring_reactor& reactor_;
+    buffer_pool* pool_ = nullptr;  // the reactor's, for stream sockets when it has one
     std::mutex m_;
     side read_;
     side write_;
@@ -525,23 +740,32 @@ public:
             io_uring_queue_exit(&ring_);
             throw std::system_error(e, std::generic_category(), "eventfd");
         }
+        pool_ = buffer_pool::make(ring_);
         std::lock_guard lk(ring_m_);
         arm_wake();
     }
 
     ~uring_reactor() override {
         // No source is left (each held a reference), so no completion can name one.
-        io_uring_queue_exit(&ring_);
+        io_uring_queue_exit(&ring_);  // before pool_ unmaps: the kernel lets go of the buffers
         ::close(wake_fd_);
     }
+
+    buffer_pool* pool() noexcept { return pool_.get(); }
+    bool provided_buffers() const noexcept override { return pool_ != nullptr; }
 
     io_source* open(int fd, std::size_t tail) override {
         struct stat st {};
         bool sock = ::fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+        int type = 0;
+        socklen_t type_len = sizeof type;
+        // Stream sockets read through the pool: a datagram must not be cut at its buffer size.
+        bool stream = sock && pool_ != nullptr && ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 &&
+                      type == SOCK_STREAM;
         uring_source* s = nullptr;
         try {
             // One block: the source, then the caller's tail.
-            s = new (::operator new(io_source::tail_offset<uring_source>() + tail)) uring_source(fd, sock, *this);
+            s = new (::operator new(io_source::tail_offset<uring_source>() + tail)) uring_source(fd, sock, stream, *this);
         } catch (...) {
             ::close(fd);  // the source owns the descriptor even when opening fails
             throw;
@@ -748,6 +972,7 @@ private:
     }
 
     io_uring ring_{};
+    std::unique_ptr<buffer_pool> pool_;  // reads' provided buffers; null without kernel support
     int wake_fd_ = -1;
     bool multishot_ = true;  // under cq_m_ (arm_wake runs from reap, or in the constructor)
     std::mutex ring_m_;      // SQ
@@ -759,7 +984,8 @@ private:
     std::atomic<bool> parking_{false};   // a thread is inside park()
 };
 
-uring_source::uring_source(int fd, bool socket, uring_reactor& r) noexcept : io_source(fd), reactor_(r), socket_(socket) {
+uring_source::uring_source(int fd, bool socket, bool stream, uring_reactor& r) noexcept
+    : io_source(fd), reactor_(r), pool_(stream ? r.pool() : nullptr), socket_(socket) {
     reactor_.retain();
 }
 
@@ -769,6 +995,11 @@ void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
     switch (s.kind) {
     case op_kind::read: io_uring_prep_read(sqe, fd(), s.buf.get(), static_cast<unsigned>(s.len), static_cast<__u64>(-1)); break;
     case op_kind::recv: io_uring_prep_recv(sqe, fd(), s.buf.get(), s.len, 0); break;
+    case op_kind::recv_select:
+        io_uring_prep_recv(sqe, fd(), nullptr, s.len, 0);
+        sqe->flags |= IOSQE_BUFFER_SELECT;
+        sqe->buf_group = buffer_pool::group;
+        break;
     case op_kind::recvmsg:
         s.msg.msg_namelen = sizeof s.addr;  // the kernel wrote the last sender's length here
         io_uring_prep_recvmsg(sqe, fd(), &s.msg, 0);
@@ -781,6 +1012,14 @@ void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
     case op_kind::poll_out: io_uring_prep_poll_add(sqe, fd(), POLLOUT); break;
     case op_kind::write: io_uring_prep_write(sqe, fd(), s.buf.get(), static_cast<unsigned>(s.len), static_cast<__u64>(-1)); break;
     case op_kind::send: io_uring_prep_send(sqe, fd(), s.buf.get(), s.len, MSG_NOSIGNAL); break;
+    case op_kind::send_bytes:
+        // MSG_DONTWAIT, as for sendmsg below: EAGAIN comes back to us and a retry starts from
+        // `msg` afresh, never from an iterator a first attempt consumed.
+        io_uring_prep_sendmsg(sqe, fd(), &s.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+        break;
+    case op_kind::writev_bytes:
+        io_uring_prep_writev(sqe, fd(), s.iovs.data(), static_cast<unsigned>(s.iovs.size()), static_cast<__u64>(-1));
+        break;
     case op_kind::sendmsg:
         // MSG_DONTWAIT: EAGAIN comes back to us (retry poll, then a fresh submit from `msg`).
         // The kernel's own retry after EAGAIN (6.18, AF_UNIX datagrams to a full receiver)
@@ -813,16 +1052,22 @@ void uring_source::submit_retry_poll(side& s, std::uint64_t tag) noexcept {  // 
     });
 }
 
-reap_out uring_source::complete(std::uint64_t tag, int res, unsigned) noexcept {
+reap_out uring_source::complete(std::uint64_t tag, int res, unsigned flags) noexcept {
     reap_out out;
     std::uint64_t dir = tag & tag_write;
     side& s = dir == tag_write ? write_ : read_;
     --inflight_;
+    // A recv_select that got data (or, on some kernels, end of stream) holds a pool buffer now.
+    int bid = (flags & IORING_CQE_F_BUFFER) != 0 ? static_cast<int>(flags >> IORING_CQE_BUFFER_SHIFT) : -1;
     if (tag & tag_retry_poll) {
         s.retrying = false;
         if (!closing_) submit(s, dir);  // ready (or in error): the op itself reports which
     } else {
         s.in_flight = false;
+        if (bid >= 0 && (closing_ || res < 0)) {
+            pool_->give_back(static_cast<unsigned>(bid));  // nobody will read it
+            bid = -1;
+        }
         if (closing_) {
             if (s.kind == op_kind::accept && res >= 0) ::close(res);  // accepted after all: nobody takes it
         } else if (res == -EAGAIN && s.kind != op_kind::poll_in && s.kind != op_kind::poll_out) {
@@ -835,6 +1080,7 @@ reap_out uring_source::complete(std::uint64_t tag, int res, unsigned) noexcept {
             s.done = true;
             s.res = res;
             s.off = 0;
+            s.bid = bid;
             if (s.waker) {
                 out.wake.emplace(std::move(*s.waker));
                 s.waker.reset();

@@ -13,7 +13,10 @@
 /// buf_reader and framed work on it (and on the halves). It is vectored
 /// (`write_all_vectored(slices)`, `poll_write_vectored`: several buffers in one sendmsg), and
 /// `send_file(file, offset, count)` sends part of an af::fs::file with sendfile(2), without
-/// copying it through user space (book chapter "Networking", design note 0018). Get one from `connect` or from
+/// copying it through user space (book chapter "Networking", design note 0018). `write_bytes`,
+/// `poll_write_bytes` and `write_all_vectored` over `af::bytes` chunks (and
+/// `af::io::write_all_buf` of bytes) send from the bytes' own memory: no copy on io_uring
+/// (design note 0019). Get one from `connect` or from
 /// `af::net::tcp_listener::accept`; for local inter-process streams see `unix_stream`.
 ///
 /// Errors: std::system_error with the OS error and a what() naming the operation and the peer

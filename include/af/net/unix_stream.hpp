@@ -9,7 +9,7 @@
 ///     auto [server_side, peer_path] = co_await listener.accept();
 ///
 /// Same API and conventions as tcp_listener / tcp_stream (af::io::async_read / async_write,
-/// vectored writes and send_file,
+/// vectored writes, writes of `af::bytes` without a copy on io_uring, and send_file,
 /// `into_split()`, errors naming the operation and path, EOF = read returns 0, the EMFILE
 /// back-off of accept); addresses are paths. `unix_stream::pair()` makes two connected ends
 /// without a path (socketpair). Binding fails with EADDRINUSE when the path exists: the

@@ -19,6 +19,7 @@
 #include <utility>      // std::exchange
 #include <sys/socket.h>  // sockaddr
 
+#include "af/bytes/bytes.hpp"  // writes from memory the operation owns
 #include "af/core/context.hpp"
 #include "af/core/poll.hpp"
 #include "af/io/io_slice.hpp"
@@ -106,6 +107,10 @@ af::poll<std::size_t> poll_read(const socket_ptr& s, context& cx, std::span<std:
 af::poll<std::size_t> poll_write(const socket_ptr& s, context& cx, std::span<const std::byte> buf);
 /// One vectored write (the first IOV_MAX slices at most): bytes of their concatenation accepted.
 af::poll<std::size_t> poll_write_vectored(const socket_ptr& s, context& cx, std::span<const af::io::io_slice> slices);
+/// One write of the chunks' concatenation from their own memory (the first
+/// rt::detail::io_source::max_bytes_chunks non-empty ones at most; io_uring keeps references
+/// to them while the kernel sends, epoll writes them as slices): bytes accepted.
+af::poll<std::size_t> poll_write_bytes(const socket_ptr& s, context& cx, std::span<const af::bytes> chunks);
 /// The descriptor of an af::fs::file (-1 when moved from), for sendfile.
 int file_handle(const af::fs::file& f) noexcept;
 /// shutdown(2); a socket that is not connected (any more) is not an error here.
@@ -127,6 +132,20 @@ public:
 private:
     W* w_;
     std::span<const std::byte> buf_;
+};
+
+/// The future of `write_bytes`: bytes of `b` accepted (maybe fewer than `b.size()`). It owns
+/// its `b` (a reference), so it may outlive the caller's copy.
+template <class W>
+class [[nodiscard("a future does nothing until it is awaited")]] write_bytes_future {
+public:
+    using output = std::size_t;
+    write_bytes_future(W& w, af::bytes b) noexcept : w_(&w), b_(std::move(b)) {}
+    af::poll<std::size_t> poll(context& cx) { return w_->poll_write_bytes(cx, std::span<const af::bytes>(&b_, 1)); }
+
+private:
+    W* w_;
+    af::bytes b_;
 };
 
 /// The future of `send_file`: bytes of the file sent (fewer than asked when the file ends).

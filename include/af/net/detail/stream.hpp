@@ -52,6 +52,13 @@ public:
         return detail::poll_write_vectored(s_, cx, slices);
     }
     bool is_write_vectored() const noexcept { return true; }
+    /// Write of `af::bytes` chunks from their own memory (af::io::async_write_bytes): bytes of
+    /// their concatenation accepted (the first 64 non-empty chunks at most). On io_uring the
+    /// socket keeps references to the chunks while the kernel sends them, so there is no copy
+    /// and no 64 KiB limit; on epoll it is poll_write_vectored. Cancellation: as `write`.
+    af::poll<std::size_t> poll_write_bytes(context& cx, std::span<const af::bytes> chunks) {
+        return detail::poll_write_bytes(s_, cx, chunks);
+    }
     /// Sockets do not buffer in user space: always ready.
     af::poll<void> poll_flush(context&) noexcept { return {}; }
     /// Shuts the writing direction down (the peer reads end of stream).
@@ -65,6 +72,10 @@ public:
     /// still go out: writing the same bytes again is then reported once, with no byte sent
     /// twice, while writing other bytes first fails with EIO (std::system_error).
     auto write(std::span<const std::byte> buf) noexcept { return write_future(*this, buf); }
+    /// One write of `b` from its own memory (no copy on io_uring, see poll_write_bytes): the
+    /// number of bytes accepted. The future holds a reference to `b`. Cancellation: as `write`
+    /// (writing the same bytes again after a drop reports them once).
+    auto write_bytes(af::bytes b) noexcept { return write_bytes_future(*this, std::move(b)); }
     /// Writes all of `buf`. Cancellation: NOT safe; a prefix of `buf` may have been sent, and
     /// how much is not reported.
     auto write_all(std::span<const std::byte> buf) noexcept {
@@ -77,6 +88,11 @@ public:
     /// (af::io::write_all_vectored). Cancellation: NOT safe, as write_all.
     auto write_all_vectored(std::span<af::io::io_slice> slices) noexcept {
         return af::io::write_all_vectored(*this, slices);
+    }
+    /// Writes all of the chunks with poll_write_bytes (no copy on io_uring), advancing
+    /// `chunks` as it goes. Cancellation: NOT safe, as write_all.
+    auto write_all_vectored(std::span<af::bytes> chunks) noexcept {
+        return af::io::write_all_vectored(*this, chunks);
     }
     /// Sends `count` bytes of file `f` from `offset` with sendfile(2) (the kernel copies from
     /// the page cache: no user-space buffer); the file's position does not move, and writes
@@ -110,6 +126,10 @@ public:
         return detail::poll_write_vectored(s_, cx, slices);
     }
     bool is_write_vectored() const noexcept { return true; }
+    /// See write_ops::poll_write_bytes.
+    af::poll<std::size_t> poll_write_bytes(context& cx, std::span<const af::bytes> chunks) {
+        return detail::poll_write_bytes(s_, cx, chunks);
+    }
     af::poll<void> poll_flush(context&) noexcept { return {}; }
     af::poll<void> poll_shutdown(context&) {
         detail::shutdown(s_, shutdown_how::write);
@@ -124,6 +144,8 @@ public:
     }
     /// See write_ops::write. Cancellation: safe.
     auto write(std::span<const std::byte> buf) noexcept { return write_future(*this, buf); }
+    /// See write_ops::write_bytes. Cancellation: safe, as `write`.
+    auto write_bytes(af::bytes b) noexcept { return write_bytes_future(*this, std::move(b)); }
     /// See write_ops::write_all. Cancellation: NOT safe.
     auto write_all(std::span<const std::byte> buf) noexcept {
         return af::io::write_all(*this, buf);
@@ -134,6 +156,10 @@ public:
     /// See write_ops::write_all_vectored. Cancellation: NOT safe.
     auto write_all_vectored(std::span<af::io::io_slice> slices) noexcept {
         return af::io::write_all_vectored(*this, slices);
+    }
+    /// See write_ops::write_all_vectored (af::bytes chunks). Cancellation: NOT safe.
+    auto write_all_vectored(std::span<af::bytes> chunks) noexcept {
+        return af::io::write_all_vectored(*this, chunks);
     }
     /// See write_ops::send_file. Cancellation: a prefix may have been sent, unreported.
     send_file_future send_file(const af::fs::file& f, std::uint64_t offset, std::uint64_t count) noexcept {

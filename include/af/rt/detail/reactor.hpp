@@ -10,9 +10,12 @@
 //   - epoll (readiness): the poll tries the system call at once when the descriptor is believed
 //     ready, and waits for the next edge-triggered event after EAGAIN. Nothing is in flight
 //     between polls, so dropping a pending operation loses nothing.
-//   - io_uring (completion): the first poll submits the operation, with a buffer the source owns
-//     (reads land there and are copied out; writes are copied in), so the kernel never holds a
-//     pointer into the caller's memory. An operation whose future is dropped stays in flight:
+//   - io_uring (completion): the first poll submits the operation with memory the caller's
+//     future cannot take away: stream reads pick a buffer from the reactor's provided-buffer
+//     pool (or, without one, the source's own buffer) and are copied out; writes are copied
+//     into the source's buffer, or, for poll_write_bytes, sent from the af::bytes the source
+//     keeps a reference to (design note 0019). So the kernel never holds a pointer into memory
+//     a dropped future could free. An operation whose future is dropped stays in flight:
 //     a read's bytes are handed to the next read of the same source instead of being lost, and
 //     closing the source cancels (IORING_OP_ASYNC_CANCEL) and frees it only once the kernel's
 //     completion arrived.
@@ -40,6 +43,7 @@
 #include <sys/socket.h>  // sockaddr, socklen_t
 #include <sys/uio.h>     // iovec
 
+#include "af/bytes/bytes.hpp"  // poll_write_bytes: memory the operation owns
 #include "af/core/context.hpp"
 #include "af/core/poll.hpp"
 
@@ -69,6 +73,22 @@ public:
     /// -errno. The same contract as poll_write, for the concatenation: a later poll_write or
     /// poll_write_vectored whose bytes start with a finished write's is told about them.
     virtual af::poll<long> poll_write_vectored(context& cx, const iovec* iov, int n) = 0;
+    /// Writes the concatenation of `chunks[0..n)` (at most max_bytes_chunks of them) like
+    /// poll_write_vectored, under the same write-once contract, but the source may keep
+    /// references to the chunks and hand the kernel their memory instead of a copy: io_uring
+    /// does (sendmsg/writev from the chunks, released once the result is reported or the
+    /// source closes; no 64 KiB limit), epoll and this default write them as slices.
+    virtual af::poll<long> poll_write_bytes(context& cx, const af::bytes* chunks, std::size_t n) {
+        iovec iov[max_bytes_chunks];
+        int k = 0;
+        for (std::size_t i = 0; i < n && k < max_bytes_chunks; ++i) {
+            if (chunks[i].empty()) continue;
+            iov[k++] = {const_cast<std::byte*>(chunks[i].data()), chunks[i].size()};  // only read from
+        }
+        return poll_write_vectored(cx, iov, k);
+    }
+    /// Most chunks one poll_write_bytes takes (more are left for the next call).
+    static constexpr int max_bytes_chunks = 64;
     /// sendfile(2) of up to `count` bytes of `in_fd` from `offset` (`in_fd`'s position does not
     /// move) on a stream socket: bytes sent, 0 at end of file, or -errno; pending until the
     /// socket is writable. Nothing is in flight between polls (io_uring waits for POLLOUT, then
@@ -139,6 +159,9 @@ public:
     virtual void unpark() noexcept = 0;
     /// Registered sources (metrics).
     virtual std::size_t sources() const noexcept = 0;
+    /// Whether stream reads use a provided-buffer pool shared by all sources (io_uring with
+    /// a kernel that has buffer rings, 5.19+; design note 0019) instead of a buffer per source.
+    virtual bool provided_buffers() const noexcept { return false; }
 
 protected:
     reactor() noexcept = default;
@@ -161,5 +184,15 @@ reactor& require_reactor(const char* what);
 /// (io_uring disabled, out of memory).
 reactor* make_epoll_reactor();
 reactor* make_uring_reactor();
+
+/// Tests and measurements: whether io_uring reactors made from now on may use a provided-buffer
+/// pool for reads (default true; false forces the per-source copy buffer, the fallback path).
+inline std::atomic<bool>& uring_provided_buffers_allowed() noexcept {
+    static std::atomic<bool> allowed{true};
+    return allowed;
+}
+inline void set_uring_provided_buffers(bool allowed) noexcept {
+    uring_provided_buffers_allowed().store(allowed);
+}
 
 }  // namespace af::rt::detail
