@@ -1,0 +1,69 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+/// \file
+/// `af::http::serve_connection(io, service, options)`: serves HTTP/1.1 on one connection
+/// until the peer closes it, a limit or timeout ends it, or the server shuts down.
+///
+///     auto [conn, peer] = co_await listener.accept();
+///     af::rt::spawn(af::http::serve_connection(std::move(conn), hello));
+///
+/// `io` is any byte stream (`af::io::async_read` and `async_write`: a tcp_stream, a
+/// unix_stream, an in-memory duplex); the task owns it and shuts it down at the end. Requests
+/// are parsed with llhttp; each is passed to the service, and its response written back:
+/// - keep-alive (HTTP/1.1 by default, HTTP/1.0 with `Connection: keep-alive`) and
+///   pipelining: responses that are ready while more requests are already buffered are
+///   coalesced into one vectored write (up to `max_pipeline_batch`);
+/// - bodies both ways as streams of `af::bytes` (Content-Length or chunked, with trailers);
+///   the request body is read as the service polls it, a response body is polled for its
+///   next chunk only once the previous one was written; `Expect: 100-continue` is answered
+///   when the service first polls the request body;
+/// - no body on HEAD responses, 1xx, 204 and 304; HTTP/1.0 peers get close-delimited bodies
+///   of unknown length; `Connection: close` either way closes after the response.
+/// Limits (`server_options`) answer instead of resetting: 400 for malformed input (request
+/// smuggling included: Transfer-Encoding with Content-Length, differing or repeated
+/// Content-Length, obs-fold, bare CR), 431 for a head over `max_head_bytes` or more than
+/// `max_headers` fields, 413 for a body over `max_body_bytes`, 408 when a started head takes
+/// longer than `header_read_timeout` (slowloris); an idle keep-alive connection is closed
+/// after `keep_alive_timeout`. CONNECT and upgrades are not supported yet (501, and an
+/// Upgrade header is ignored).
+///
+/// Errors: I/O errors end the task with the exception (the server logs and drops them);
+/// protocol errors are answered and end the task normally. Cancellation: dropping the task
+/// closes the connection wherever it was, without a response. Thread safety: one task.
+/// Needs a runtime with time enabled (for the timeouts).
+#include <chrono>   // timeouts
+#include <cstddef>  // std::size_t
+#include <cstdint>  // body limit
+#include <utility>  // std::move
+
+#include "af/core/task.hpp"
+#include "af/http/detail/io_ref.hpp"
+#include "af/http/service.hpp"
+
+namespace af::http {
+
+/// Limits and timeouts of a server connection; the defaults suit a server on the internet.
+struct server_options {
+    std::size_t max_head_bytes = 16 * 1024;      ///< request line + fields, else 431
+    std::size_t max_headers = 100;               ///< fields in the head (and in trailers), else 431
+    std::uint64_t max_body_bytes = 16 << 20;     ///< request body, else 413
+    std::chrono::milliseconds header_read_timeout{10'000};  ///< first byte to end of head, else 408
+    std::chrono::milliseconds keep_alive_timeout{60'000};   ///< idle between requests, then close
+    std::size_t max_pipeline_batch = 32;         ///< responses coalesced into one write
+    std::size_t read_buffer_size = 16 * 1024;    ///< bytes asked of each read
+};
+
+namespace detail {
+class shutdown_signal;  // src/http/server.cpp: a server's "stop" for its connections
+af::task<void> serve_erased(io_ref io, any_service svc, server_options opts, shutdown_signal* stop);
+}  // namespace detail
+
+/// See the file comment.
+template <class IO>
+    requires af::io::async_read<IO> && af::io::async_write<IO>
+af::task<void> serve_connection(IO io, any_service svc, server_options opts = {}) {
+    detail::io_ref ref(io);
+    co_await detail::serve_erased(ref, std::move(svc), std::move(opts), nullptr);
+}
+
+}  // namespace af::http

@@ -1,0 +1,739 @@
+// SPDX-License-Identifier: MIT
+// The HTTP/1.1 server side of one connection (include/af/http/server_connection.hpp).
+//
+// Design (docs/design/0020-http-body-and-service.md):
+//
+// - Input. Bytes are read into `rbuf_` (a bytes_mut) and frozen into `input_`, the bytes not
+//   yet parsed. llhttp parses from `input_`; request body chunks are slices of it (no copy),
+//   handed to the service one by one. llhttp delivers every span (URL, names, values) in as
+//   many pieces as the reads cut it into, so they are accumulated in strings.
+// - Pauses. llhttp is paused (HPE_PAUSED from a callback) at the end of a head that has a
+//   body, and at the end of every message. So a head is parsed alone, its body only when the
+//   service polls for it (the next read from the socket happens only then: backpressure), and
+//   a pipelined next request only once the current exchange is over. After a pause the
+//   unparsed rest stays in `input_`; llhttp_get_error_pos says where it starts.
+// - Limits. llhttp has no head limit: while a head is incomplete at most
+//   `max_head_bytes - head_bytes_ + 1` bytes are fed, so a head that would exceed the limit is
+//   seen after at most one extra byte, without buffering more. Fields are counted in the
+//   callbacks; the body size is checked against Content-Length in on_headers_complete (413
+//   before the service runs) and per chunk for chunked bodies.
+// - Output. Everything to write is staged as a list of af::bytes (the serialised head, body
+//   chunks as they are, chunk framing); `poll_flush_out` writes the list with one vectored
+//   write per round (write_all_vectored). The list is only written when the connection is
+//   about to wait: for the peer's next bytes, for the service, for a streamed body's next
+//   chunk. So responses to pipelined requests that are ready at once leave in one write.
+// - One task. The service's future, the request body it reads and the response body the
+//   connection polls all run in this connection's task: the body source reads the socket
+//   through a pointer to the connection, which it loses (detach) when the exchange ends.
+#include <llhttp.h>
+
+#include <algorithm>  // std::min
+#include <charconv>   // std::to_chars
+#include <deque>      // body chunks parsed but not yet read
+#include <optional>   // deadlines, results
+#include <string>     // spans being accumulated
+#include <vector>     // staged output
+
+#include "af/bytes/bytes_mut.hpp"
+#include "af/http/error.hpp"
+#include "af/http/server_connection.hpp"
+#include "af/io/write_all_vectored.hpp"
+#include "af/stream/next.hpp"
+#include "af/time/instant.hpp"
+#include "af/time/timeout.hpp"
+#include "date.hpp"
+#include "shutdown.hpp"
+
+namespace af::http::detail {
+
+namespace {
+
+constexpr std::string_view continue_100 = "HTTP/1.1 100 Continue\r\n\r\n";
+// An unread request body left after the response is read and dropped up to this much, so the
+// connection can serve the next request; a longer one closes the connection instead.
+constexpr std::uint64_t drain_limit = 256 * 1024;
+// After a response that closes the connection, the rest of the input is read and dropped for
+// this long (or this much) before closing: closing with unread bytes makes the kernel send a
+// reset, which can destroy the response before the client reads it (RFC 9112 9.6).
+constexpr std::chrono::milliseconds linger_time{1000};
+constexpr std::size_t linger_limit = 256 * 1024;
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+    if (a.size() != b.size()) return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        char x = a[i], y = b[i];
+        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
+        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
+        if (x != y) return false;
+    }
+    return true;
+}
+
+class connection;
+
+// The request body a service reads: pulls chunks through the connection.
+class incoming_body final : public body_source {
+public:
+    incoming_body(connection* c, std::optional<std::uint64_t> len, bool chunked) noexcept : c_(c), len_(len), chunked_(chunked) {}
+    ~incoming_body() override;
+    af::poll<std::optional<af::bytes>> poll_next(context& cx) override;
+    std::optional<std::uint64_t> length() const noexcept override { return len_; }
+    header_map trailers() override;
+    bool has_trailers() const noexcept override { return chunked_; }
+    void detach() noexcept { c_ = nullptr; }
+
+private:
+    connection* c_;
+    std::optional<std::uint64_t> len_;
+    bool chunked_;
+};
+
+class connection {
+public:
+    connection(io_ref io, const server_options& o, shutdown_signal* stop) : io_(io), o_(o), stop_(stop) {
+        llhttp_init(&p_, HTTP_REQUEST, &settings());
+        p_.data = this;
+        rbuf_ = af::bytes_mut::with_capacity(o.read_buffer_size);
+    }
+    connection(const connection&) = delete;
+    connection& operator=(const connection&) = delete;
+    ~connection() {
+        if (live_ != nullptr) live_->detach();
+    }
+
+    af::task<void> run(const any_service& svc);
+
+    // --- used by incoming_body and the small futures below ---
+    af::poll<std::optional<af::bytes>> poll_body(context& cx);
+    header_map take_trailers() { return std::move(trailers_); }
+    void body_dropped() noexcept { live_ = nullptr; }
+    af::poll<std::size_t> poll_fill(context& cx);
+    af::poll<void> poll_flush_out(context& cx);
+    bool has_output() const noexcept { return !staged_.empty() || writing_.has_value(); }
+    io_ref& io() noexcept { return io_; }
+
+private:
+    // --- llhttp callbacks ---
+    static connection& self(llhttp_t* p) noexcept { return *static_cast<connection*>(p->data); }
+    static const llhttp_settings_t& settings() noexcept {
+        static const llhttp_settings_t s = [] {
+            llhttp_settings_t t;
+            llhttp_settings_init(&t);
+            t.on_message_begin = [](llhttp_t* p) -> int {
+                self(p).head_started_ = true;
+                return 0;
+            };
+            t.on_url = [](llhttp_t* p, const char* at, std::size_t n) -> int {
+                self(p).url_.append(at, n);
+                return 0;
+            };
+            t.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).add_span(self(p).field_, at, n); };
+            t.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).add_span(self(p).value_, at, n); };
+            t.on_header_value_complete = [](llhttp_t* p) -> int { return self(p).commit_field(); };
+            t.on_headers_complete = [](llhttp_t* p) -> int { return self(p).headers_done(); };
+            t.on_body = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).body_data(at, n); };
+            t.on_message_complete = [](llhttp_t* p) -> int {
+                self(p).msg_complete_ = true;
+                return HPE_PAUSED;
+            };
+            return t;
+        }();
+        return s;
+    }
+
+    void fail(http::status s, http::error e) noexcept {
+        if (err_status_ == http::status{}) {
+            err_status_ = s;
+            err_ = e;
+        }
+    }
+    bool failed() const noexcept { return err_status_ != http::status{}; }
+
+    int add_span(std::string& to, const char* at, std::size_t n) {
+        if (head_complete_) {  // trailers: the head limit applies to them too
+            trailer_bytes_ += n;
+            if (trailer_bytes_ > o_.max_head_bytes) {
+                fail(http::status::request_header_fields_too_large, http::error::head_too_large);
+                return HPE_USER;
+            }
+        }
+        to.append(at, n);
+        return 0;
+    }
+
+    int commit_field() noexcept {
+        if (++field_count_ > o_.max_headers) {
+            fail(http::status::request_header_fields_too_large, http::error::too_many_headers);
+            return HPE_USER;
+        }
+        // llhttp drops the leading whitespace of a value, not the trailing (RFC 9112 5: OWS).
+        while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
+        // A CR or LF left inside a value is obs-fold or a bare CR that got through: refuse.
+        if (value_.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+            fail(http::status::bad_request, http::error::malformed);
+            return HPE_USER;
+        }
+        try {
+            header_name n = header_name::from(field_);
+            (head_complete_ ? trailers_ : headers_).append_unchecked(std::move(n), std::move(value_));
+        } catch (...) {  // a name that is not a token, or out of memory: never through C code
+            fail(http::status::bad_request, http::error::malformed);
+            return HPE_USER;
+        }
+        field_.clear();
+        value_.clear();
+        return 0;
+    }
+
+    int headers_done() noexcept {
+        head_complete_ = true;
+        field_count_ = 0;
+        if (p_.http_major != 1) {
+            fail(http::status::http_version_not_supported, http::error::malformed);
+            return HPE_PAUSED;
+        }
+        version_ = p_.http_minor == 0 ? http::version::http_1_0 : http::version::http_1_1;
+        try {
+            method_ = http::method::parse(llhttp_method_name(static_cast<llhttp_method_t>(p_.method)));
+        } catch (...) {
+            fail(http::status::internal_server_error, http::error::malformed);
+            return HPE_PAUSED;
+        }
+        keep_alive_ = llhttp_should_keep_alive(&p_) != 0;
+        if (p_.upgrade != 0) keep_alive_ = false;  // upgrades are not supported yet: no bytes after this request are HTTP
+        if (method_ == http::method::connect) {
+            fail(http::status::not_implemented, http::error::malformed);
+            return HPE_PAUSED;
+        }
+        chunked_ = (p_.flags & F_CHUNKED) != 0;
+        has_length_ = (p_.flags & F_CONTENT_LENGTH) != 0;
+        content_length_ = p_.content_length;
+        if (has_length_ && content_length_ > o_.max_body_bytes) {
+            fail(http::status::content_too_large, http::error::body_too_large);
+            return HPE_PAUSED;
+        }
+        if (auto e = headers_.get(header::expect)) {
+            if (iequals(*e, "100-continue")) {
+                need_continue_ = version_ == http::version::http_1_1;
+            } else {
+                fail(http::status::expectation_failed, http::error::malformed);
+                return HPE_PAUSED;
+            }
+        }
+        body_expected_ = chunked_ || (has_length_ && content_length_ > 0);
+        return body_expected_ ? HPE_PAUSED : 0;
+    }
+
+    int body_data(const char* at, std::size_t n) noexcept {
+        body_bytes_ += n;
+        if (body_bytes_ > o_.max_body_bytes) {
+            fail(http::status::content_too_large, http::error::body_too_large);
+            return HPE_USER;
+        }
+        try {
+            auto off = static_cast<std::size_t>(at - base_);
+            body_q_.push_back(input_.slice(off, off + n));
+        } catch (...) {
+            fail(http::status::internal_server_error, http::error::malformed);
+            return HPE_USER;
+        }
+        return 0;
+    }
+
+    // Parses up to `limit` bytes of `input_`; drops what llhttp consumed.
+    void feed(std::size_t limit) {
+        static const char nothing = 0;
+        std::size_t n = std::min(input_.size(), limit);
+        const char* data = n == 0 ? &nothing : reinterpret_cast<const char*>(input_.data());
+        base_ = data;
+        llhttp_errno_t e = llhttp_execute(&p_, data, n);
+        std::size_t used = n;
+        if (e == HPE_PAUSED) {
+            used = static_cast<std::size_t>(llhttp_get_error_pos(&p_) - data);
+            llhttp_resume(&p_);
+        } else if (e == HPE_PAUSED_UPGRADE) {
+            // The bytes after an upgrade request are not HTTP; llhttp stays paused and the
+            // connection closes after this exchange (keep_alive_ is false).
+            used = static_cast<std::size_t>(llhttp_get_error_pos(&p_) - data);
+        } else if (e != HPE_OK) {
+            fail(http::status::bad_request, http::error::malformed);  // keeps a callback's own failure
+            reason_ = llhttp_get_error_reason(&p_) != nullptr ? llhttp_get_error_reason(&p_) : "";
+        }
+        input_.advance(std::min(used, input_.size()));
+    }
+
+    // Feeds the head, never more than one byte past the head limit.
+    void feed_head() {
+        std::size_t room = o_.max_head_bytes - head_bytes_ + 1;
+        std::size_t before = input_.size();
+        feed(room);
+        head_bytes_ += before - input_.size();
+        if (!head_complete_ && !failed() && head_bytes_ > o_.max_head_bytes) {
+            fail(http::status::request_header_fields_too_large, http::error::head_too_large);
+        }
+    }
+
+    void begin_message() {
+        url_.clear();
+        field_.clear();
+        value_.clear();
+        headers_ = header_map();
+        trailers_ = header_map();
+        body_q_.clear();
+        head_started_ = head_complete_ = msg_complete_ = false;
+        chunked_ = has_length_ = body_expected_ = need_continue_ = false;
+        head_bytes_ = trailer_bytes_ = field_count_ = 0;
+        body_bytes_ = content_length_ = 0;
+    }
+
+    void stage(af::bytes b) {
+        if (!b.empty()) staged_.push_back(std::move(b));
+    }
+    void stage_text(std::string_view s) { wbuf_.put(s); }
+    void stage_number(std::uint64_t v, int base = 10) {
+        char buf[24];
+        auto r = std::to_chars(buf, buf + sizeof buf, v, base);
+        wbuf_.put(std::string_view(buf, static_cast<std::size_t>(r.ptr - buf)));
+    }
+    // Moves what was put in wbuf_ to the staged output (wbuf_ keeps its block for the next).
+    void stage_wbuf() {
+        if (!wbuf_.empty()) stage(wbuf_.split().freeze());
+    }
+
+    void write_status_line(http::status s) {
+        stage_text("HTTP/1.1 ");
+        stage_number(code(s));
+        stage_text(" ");
+        stage_text(reason_phrase(s));
+        stage_text("\r\n");
+    }
+
+    void stage_error_response(http::status s) {
+        std::string_view reason = reason_phrase(s);
+        write_status_line(s);
+        stage_text("date: ");
+        stage_text(http_date_now());
+        stage_text("\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ");
+        stage_number(reason.size() + 1);
+        stage_text("\r\n\r\n");
+        stage_text(reason);
+        stage_text("\n");
+        stage_wbuf();
+    }
+
+    bool stopping() const noexcept;
+
+    af::task<void> close_connection(bool linger);
+    af::task<void> respond_error_and_close(http::status s);
+
+    // --- state ---
+    io_ref io_;
+    const server_options& o_;
+    shutdown_signal* stop_;
+    llhttp_t p_;
+    const char* base_ = nullptr;  // the bytes being parsed, for body slices
+
+    af::bytes_mut rbuf_;
+    af::bytes input_;  // read, not yet parsed
+
+    std::string url_, field_, value_;
+    header_map headers_, trailers_;
+    std::deque<af::bytes> body_q_;
+    http::method method_;
+    http::version version_ = http::version::http_1_1;
+    bool head_started_ = false, head_complete_ = false, msg_complete_ = false;
+    bool chunked_ = false, has_length_ = false, body_expected_ = false, need_continue_ = false;
+    bool keep_alive_ = true;
+    std::size_t head_bytes_ = 0, trailer_bytes_ = 0, field_count_ = 0;
+    std::uint64_t body_bytes_ = 0, content_length_ = 0;
+    http::status err_status_{};
+    http::error err_{};
+    std::string reason_;  // llhttp's reason for a malformed message (for debugging)
+    incoming_body* live_ = nullptr;  // the body of the exchange in progress, if any
+
+    af::bytes_mut wbuf_;
+    std::vector<af::bytes> staged_;    // to write next
+    std::vector<af::bytes> inflight_;  // being written
+    std::vector<af::io::io_slice> slices_;
+    std::optional<af::io::write_all_vectored_future<io_ref>> writing_;
+};
+
+// --- small futures over the connection's poll functions ---
+
+struct fill_future {
+    using output = std::size_t;
+    explicit fill_future(connection* c) noexcept : c_(c) {}
+    af::poll<std::size_t> poll(context& cx) { return c_->poll_fill(cx); }
+    connection* c_;
+};
+
+struct flush_future {
+    using output = void;
+    explicit flush_future(connection* c) noexcept : c_(c) {}
+    af::poll<void> poll(context& cx) { return c_->poll_flush_out(cx); }
+    connection* c_;
+};
+
+// Polls the service; while it is pending, writes what is staged (earlier pipelined responses).
+struct service_future {
+    using output = response;
+    service_future(connection* c, af::task<response>& t) noexcept : c_(c), t_(&t) {}
+    af::poll<response> poll(context& cx) {
+        auto p = t_->poll(cx);
+        if (p.is_ready()) return p;
+        if (c_->has_output()) (void)c_->poll_flush_out(cx);
+        return pending;
+    }
+    connection* c_;
+    af::task<response>* t_;
+};
+
+// The next chunk of a response body; while the producer is pending, writes what is staged
+// (the head, the previous chunk's framing).
+struct next_chunk_future {
+    using output = std::optional<af::bytes>;
+    next_chunk_future(connection* c, body& b) noexcept : c_(c), b_(&b) {}
+    af::poll<output> poll(context& cx) {
+        auto p = b_->poll_next(cx);
+        if (p.is_ready()) return p;
+        if (c_->has_output()) (void)c_->poll_flush_out(cx);
+        return pending;
+    }
+    connection* c_;
+    body* b_;
+};
+
+// Reads and drops the rest of the request body, up to `limit` bytes; true when it ended.
+struct drain_future {
+    using output = bool;
+    drain_future(connection* c, std::uint64_t limit) noexcept : c_(c), left_(limit) {}
+    af::poll<bool> poll(context& cx) {
+        for (;;) {
+            auto p = c_->poll_body(cx);
+            if (p.is_pending()) return pending;
+            if (!p->has_value()) return true;
+            if ((*p)->size() > left_) return false;
+            left_ -= (*p)->size();
+        }
+    }
+    connection* c_;
+    std::uint64_t left_;
+};
+
+// Reads and drops input until the end of stream or `limit` bytes.
+struct linger_future {
+    using output = void;
+    linger_future(connection* c, std::size_t limit) noexcept : c_(c), left_(limit) {}
+    af::poll<void> poll(context& cx) {
+        std::byte scratch[4096];
+        while (left_ > 0) {
+            auto p = c_->io().poll_read(cx, std::span<std::byte>(scratch, std::min(left_, sizeof scratch)));
+            if (p.is_pending()) return pending;
+            if (*p == 0) return {};
+            left_ -= *p;
+        }
+        return {};
+    }
+    connection* c_;
+    std::size_t left_;
+};
+
+struct shutdown_future {
+    using output = void;
+    explicit shutdown_future(io_ref& io) noexcept : io_(&io) {}
+    af::poll<void> poll(context& cx) { return io_->poll_shutdown(cx); }
+    io_ref* io_;
+};
+
+incoming_body::~incoming_body() {
+    if (c_ != nullptr) c_->body_dropped();
+}
+
+af::poll<std::optional<af::bytes>> incoming_body::poll_next(context& cx) {
+    if (c_ == nullptr) throw af::error(http::error::body_gone, "af::http: request body read after its exchange ended");
+    return c_->poll_body(cx);
+}
+
+header_map incoming_body::trailers() { return c_ != nullptr ? c_->take_trailers() : header_map(); }
+
+// --- connection ---
+
+af::poll<std::size_t> connection::poll_fill(context& cx) {
+    rbuf_.reserve(o_.read_buffer_size);
+    auto p = io_.poll_read(cx, rbuf_.spare_capacity());
+    if (p.is_pending()) return pending;
+    rbuf_.advance_mut(*p);
+    input_ = rbuf_.split().freeze();
+    return *p;
+}
+
+af::poll<void> connection::poll_flush_out(context& cx) {
+    for (;;) {
+        if (!writing_) {
+            if (staged_.empty()) return {};
+            inflight_.swap(staged_);
+            slices_.clear();
+            for (const af::bytes& b : inflight_) slices_.emplace_back(b.as_span());
+            writing_.emplace(io_, std::span<af::io::io_slice>(slices_));
+        }
+        if (writing_->poll(cx).is_pending()) return pending;
+        writing_.reset();
+        inflight_.clear();
+    }
+}
+
+af::poll<std::optional<af::bytes>> connection::poll_body(context& cx) {
+    if (need_continue_) {
+        need_continue_ = false;
+        // A client that sent body bytes already is not waiting for the 100 (RFC 9110 10.1.1).
+        if (input_.empty() && body_q_.empty()) stage(af::bytes::from_static(continue_100));
+    }
+    for (;;) {
+        if (!body_q_.empty()) {
+            af::bytes b = std::move(body_q_.front());
+            body_q_.pop_front();
+            return af::poll<std::optional<af::bytes>>(std::in_place, std::move(b));
+        }
+        if (failed()) throw af::error(err_, "af::http: reading the request body");
+        if (msg_complete_) return af::detail::stream_end<af::bytes>();
+        if (!input_.empty()) {
+            feed(static_cast<std::size_t>(-1));
+            continue;
+        }
+        // About to wait for the peer: what it may be waiting for (a 100, earlier responses)
+        // goes out first.
+        if (has_output() && poll_flush_out(cx).is_pending()) return pending;
+        auto r = poll_fill(cx);
+        if (r.is_pending()) return pending;
+        if (*r == 0) fail(http::status::bad_request, http::error::incomplete_body);
+    }
+}
+
+bool connection::stopping() const noexcept { return stop_ != nullptr && stop_->stopping(); }
+
+af::task<void> connection::close_connection(bool linger) {
+    flush_future f(this);
+    co_await f;
+    shutdown_future s(io_);
+    co_await s;
+    if (linger) {
+        auto t = af::time::timeout(linger_time, linger_future(this, linger_limit));
+        (void)co_await std::move(t);
+    }
+}
+
+af::task<void> connection::respond_error_and_close(http::status s) {
+    stage_error_response(s);
+    co_await close_connection(true);
+}
+
+af::task<void> connection::run(const any_service& svc) {
+    bool first = true;
+    std::size_t batched = 0;  // responses staged since the last write
+    for (;;) {
+        begin_message();
+        // --- the head ---
+        const auto idle_deadline = af::time::instant::now() + (first ? o_.header_read_timeout : o_.keep_alive_timeout);
+        std::optional<af::time::instant> head_deadline;
+        while (!head_complete_ && !failed()) {
+            if (input_.empty()) {
+                if (stopping() && !head_started_) {  // idle while the server shuts down
+                    co_await close_connection(false);
+                    co_return;
+                }
+                if (has_output()) {
+                    flush_future f(this);
+                    co_await f;
+                    batched = 0;
+                }
+                auto deadline = head_deadline ? *head_deadline : idle_deadline;
+                auto read = af::time::timeout_at(deadline, fill_future(this));
+                if (stop_ != nullptr && !head_started_) {
+                    auto stop_read = stop_->until_stopping(std::move(read));
+                    auto r = co_await std::move(stop_read);
+                    if (!r) {  // the server is shutting down and this connection is idle
+                        co_await close_connection(false);
+                        co_return;
+                    }
+                    if (r->elapsed()) {
+                        co_await close_connection(false);
+                        co_return;
+                    }
+                    if (**r == 0) co_return;
+                } else {
+                    auto r = co_await std::move(read);
+                    if (r.elapsed()) {
+                        if (head_started_) break;  // 408 below
+                        co_await close_connection(false);
+                        co_return;
+                    }
+                    if (*r == 0) {  // the peer closed: before a head, or in the middle of one
+                        co_await close_connection(false);
+                        co_return;
+                    }
+                }
+            }
+            feed_head();
+            if (head_started_ && !head_deadline) head_deadline = af::time::instant::now() + o_.header_read_timeout;
+        }
+        if (!head_complete_ && !failed()) fail(http::status::request_timeout, http::error::timed_out);
+        if (failed()) {
+            co_await respond_error_and_close(err_status_);
+            co_return;
+        }
+        first = false;
+
+        // --- the exchange ---
+        request req(method_, std::move(url_));
+        req.set_version(version_);
+        req.headers() = std::move(headers_);
+        if (body_expected_) {
+            auto src = std::make_unique<incoming_body>(this, has_length_ ? std::optional<std::uint64_t>(content_length_) : std::nullopt, chunked_);
+            live_ = src.get();
+            req.set_body(body::from_source(std::move(src)));
+        }
+        const bool is_head = method_ == http::method::head;
+        const bool peer_wants_close = !keep_alive_;
+        std::optional<response> resp;
+        bool service_threw = false;
+        try {
+            af::task<response> t = svc(std::move(req));
+            service_future sf(this, t);
+            resp.emplace(co_await sf);
+        } catch (...) {
+            service_threw = true;
+        }
+        if (service_threw) {
+            if (live_ != nullptr) live_->detach();
+            live_ = nullptr;
+            // A body error the service let escape is answered as such; anything else is ours.
+            co_await respond_error_and_close(failed() ? err_status_ : http::status::internal_server_error);
+            co_return;
+        }
+
+        // --- the response head ---
+        body out = resp->take_body();
+        const http::status st = resp->status();
+        const bool no_body = is_head || forbids_body(st);
+        const std::optional<std::uint64_t> len = out.length();
+        bool close = peer_wants_close || stopping() || resp->headers().has_token(header::connection, "close");
+        // A client told to wait for a 100 that never came may or may not send the body: the
+        // connection cannot tell what comes next.
+        if (body_expected_ && !msg_complete_ && need_continue_) close = true;
+        if (body_expected_ && !msg_complete_ && has_length_ && content_length_ - body_bytes_ > drain_limit) close = true;
+        bool chunked = false;
+        if (!no_body && (!len || out.has_trailers())) {
+            if (version_ == http::version::http_1_1) {
+                chunked = true;
+            } else {
+                close = true;  // HTTP/1.0: the end of the body is the end of the connection
+            }
+        }
+        write_status_line(st);
+        bool user_date = false;
+        for (const auto& [name, value] : resp->headers()) {
+            if (name == header::content_length) {
+                if (!(is_head && !len)) continue;  // ours, from the body, unless HEAD of unknown size
+            } else if (name == header::transfer_encoding || name == header::connection) {
+                continue;  // framing is the connection's
+            } else if (name == header::date) {
+                user_date = true;
+            }
+            stage_text(name.str());
+            stage_text(": ");
+            stage_text(value);
+            stage_text("\r\n");
+        }
+        if (!user_date) {
+            stage_text("date: ");
+            stage_text(http_date_now());
+            stage_text("\r\n");
+        }
+        if (close) {
+            stage_text("connection: close\r\n");
+        } else if (version_ == http::version::http_1_0) {
+            stage_text("connection: keep-alive\r\n");
+        }
+        if (chunked) {
+            stage_text("transfer-encoding: chunked\r\n");
+        } else if (len && (!no_body || (is_head && code(st) >= 200 && st != http::status::no_content && st != http::status::not_modified))) {
+            stage_text("content-length: ");
+            stage_number(*len);
+            stage_text("\r\n");
+        }
+        stage_text("\r\n");
+
+        // --- the response body ---
+        if (!no_body) {
+            std::uint64_t sent = 0;
+            for (;;) {
+                next_chunk_future nf(this, out);
+                std::optional<af::bytes> chunk = co_await nf;
+                if (!chunk) break;
+                sent += chunk->size();
+                if (len && sent > *len) throw af::error(http::error::length_mismatch, "af::http: response body longer than its length");
+                if (chunked) {
+                    stage_number(chunk->size(), 16);
+                    stage_text("\r\n");
+                    stage_wbuf();
+                    stage(std::move(*chunk));
+                    stage_text("\r\n");
+                } else {
+                    stage_wbuf();
+                    stage(std::move(*chunk));
+                }
+                if (!out.is_full()) {  // streamed: the next chunk is asked for once this one is written
+                    flush_future f(this);
+                    co_await f;
+                    batched = 0;
+                }
+            }
+            if (len && sent != *len) throw af::error(http::error::length_mismatch, "af::http: response body shorter than its length");
+            if (chunked) {
+                stage_text("0\r\n");
+                for (const auto& [name, value] : out.trailers()) {
+                    stage_text(name.str());
+                    stage_text(": ");
+                    stage_text(value);
+                    stage_text("\r\n");
+                }
+                stage_text("\r\n");
+            }
+        }
+        stage_wbuf();
+        ++batched;
+
+        // --- the rest of the request body ---
+        if (live_ != nullptr) live_->detach();
+        live_ = nullptr;
+        if (!close && body_expected_ && !msg_complete_) {
+            auto d = af::time::timeout(o_.header_read_timeout, drain_future(this, drain_limit));
+            bool drained = false;
+            try {
+                auto r = co_await std::move(d);
+                drained = r.has_value() && *r;
+            } catch (const std::system_error&) {
+                drained = false;  // a malformed rest: the response is out, just close
+            }
+            if (!drained) close = true;
+        }
+        if (close || failed()) {
+            co_await close_connection(true);
+            co_return;
+        }
+        if (batched >= o_.max_pipeline_batch) {
+            flush_future f(this);
+            co_await f;
+            batched = 0;
+        }
+    }
+}
+
+}  // namespace
+
+af::task<void> serve_erased(io_ref io, any_service svc, server_options opts, shutdown_signal* stop) {
+    connection c(io, opts, stop);
+    co_await c.run(svc);
+}
+
+}  // namespace af::http::detail
