@@ -80,7 +80,7 @@ TEST(AsioExecutorSpawner, DestroyingTheIoContextCancelsPendingTasks) {
     af::test::drop_counter drops;
     auto ioc = std::make_unique<asio::io_context>();
     af::asio::executor_spawner sp(ioc->get_executor());
-    auto waits = sp.spawn([](af::test::drop_counter::guard g) -> af::task<int> {
+    auto waits = sp.spawn([](af::test::drop_counter::guard) -> af::task<int> {
         co_await af::never();
         co_return 1;
     }(drops.make()));

@@ -51,8 +51,15 @@ namespace af::asio {
 namespace detail {
 
 template <class T>
-using spawn_signature =
-    std::conditional_t<std::is_void_v<T>, void(std::exception_ptr), void(std::exception_ptr, T)>;
+struct spawn_signature_of {
+    using type = void(std::exception_ptr, T);
+};
+template <>
+struct spawn_signature_of<void> {
+    using type = void(std::exception_ptr);
+};
+template <class T>
+using spawn_signature = typename spawn_signature_of<T>::type;
 
 /// Shared by the slot's canceller and the initiation: the task's handle arrives after the
 /// canceller is installed, and either side may come first.
