@@ -166,11 +166,16 @@ public:
 
     char* data(unsigned bid) noexcept { return base_ + static_cast<std::size_t>(bid) * size; }
 
+    // The kernel handed buffer `bid` to a completion (counted for provided_buffers_held).
+    void taken() noexcept { held_.fetch_add(1, std::memory_order_relaxed); }  // Relaxed: a metric
+    std::size_t held() const noexcept { return held_.load(std::memory_order_relaxed); }
+
     // Offers buffer `bid` to the kernel again (its bytes are read out or dropped).
     void give_back(unsigned bid) noexcept {
         std::lock_guard lk(m_);
         io_uring_buf_ring_add(br_, data(bid), size, static_cast<unsigned short>(bid), io_uring_buf_ring_mask(count), 0);
         io_uring_buf_ring_advance(br_, 1);  // a release store of the tail: the kernel sees the entry
+        held_.fetch_sub(1, std::memory_order_relaxed);
     }
 
 private:
@@ -178,6 +183,7 @@ private:
     io_uring_buf_ring* br_;
     char* base_;
     std::mutex m_;
+    std::atomic<std::size_t> held_{0};
 };
 
 constexpr unsigned ring_entries = 256;
@@ -753,6 +759,7 @@ public:
 
     buffer_pool* pool() noexcept { return pool_.get(); }
     bool provided_buffers() const noexcept override { return pool_ != nullptr; }
+    std::size_t provided_buffers_held() const noexcept override { return pool_ != nullptr ? pool_->held() : 0; }
 
     io_source* open(int fd, std::size_t tail) override {
         struct stat st {};
@@ -1059,6 +1066,7 @@ reap_out uring_source::complete(std::uint64_t tag, int res, unsigned flags) noex
     --inflight_;
     // A recv_select that got data (or, on some kernels, end of stream) holds a pool buffer now.
     int bid = (flags & IORING_CQE_F_BUFFER) != 0 ? static_cast<int>(flags >> IORING_CQE_BUFFER_SHIFT) : -1;
+    if (bid >= 0) pool_->taken();
     if (tag & tag_retry_poll) {
         s.retrying = false;
         if (!closing_) submit(s, dir);  // ready (or in error): the op itself reports which

@@ -162,6 +162,9 @@ public:
     /// Whether stream reads use a provided-buffer pool shared by all sources (io_uring with
     /// a kernel that has buffer rings, 5.19+; design note 0019) instead of a buffer per source.
     virtual bool provided_buffers() const noexcept { return false; }
+    /// Pool buffers that sources hold now (read data not yet handed out); 0 once every source
+    /// is closed or read out (tests check that none leak).
+    virtual std::size_t provided_buffers_held() const noexcept { return 0; }
 
 protected:
     reactor() noexcept = default;
