@@ -11,6 +11,8 @@
 #include "af/bytes/bytes.hpp"
 #include "af/bytes/bytes_mut.hpp"
 
+namespace bytes_buf_test {
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -91,3 +93,5 @@ TEST(buf, chunks_vectored_fills_iovec_like_slots) {
 }
 
 }  // namespace
+
+}  // namespace bytes_buf_test

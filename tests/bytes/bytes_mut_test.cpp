@@ -13,6 +13,8 @@
 #include "af/bytes/buf.hpp"
 #include "af/bytes/bytes.hpp"
 
+namespace bytes_bytes_mut_test {
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -184,3 +186,5 @@ TEST(bytes_mut, pieces_of_one_block_may_be_used_on_different_threads) {
 }
 
 }  // namespace
+
+}  // namespace bytes_bytes_mut_test

@@ -12,6 +12,8 @@
 
 #include "af/bytes/bytes_mut.hpp"
 
+namespace bytes_bytes_test {
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -149,3 +151,5 @@ TEST(bytes, copies_may_be_dropped_on_several_threads_at_once) {
 }
 
 }  // namespace
+
+}  // namespace bytes_bytes_test

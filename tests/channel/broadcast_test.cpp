@@ -16,6 +16,8 @@
 #include "af/stream/stream.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace channel_broadcast_test {
+
 namespace {
 
 namespace ch = af::channel;
@@ -295,3 +297,5 @@ static_assert(std::is_same_v<ch::recv_error, af::closed_error>);  // nothing thr
 #pragma GCC diagnostic pop
 
 }  // namespace
+
+}  // namespace channel_broadcast_test

@@ -13,6 +13,8 @@
 #include "af/test/wake_counter.hpp"
 #include "channel/throwing_move.hpp"
 
+namespace channel_mpsc_skip_test {
+
 namespace {
 
 namespace mpsc = af::channel::mpsc;
@@ -91,3 +93,5 @@ TEST(mpsc_skip, skips_on_both_edges_of_many_blocks_keep_the_block_count_bounded)
 }
 
 }  // namespace
+
+}  // namespace channel_mpsc_skip_test

@@ -30,6 +30,8 @@
 static_assert(af::stream<af::channel::mpsc::receiver<int>>);
 #endif
 
+namespace channel_mpsc_test {
+
 namespace {
 
 namespace mpsc = af::channel::mpsc;
@@ -898,3 +900,5 @@ TEST(mpsc, blocking_calls_refuse_on_a_runtime_worker_and_work_on_its_blocking_po
     EXPECT_TRUE(sent);
     EXPECT_EQ(rx.blocking_recv(), 2);  // and from a plain thread outside the runtime
 }
+
+}  // namespace channel_mpsc_test

@@ -25,6 +25,8 @@
 #include "af/test/drop_counter.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace channel_oneshot_test {
+
 namespace {
 
 static_assert(af::future<af::channel::oneshot::receiver<int>>);
@@ -729,3 +731,5 @@ TEST(oneshot, close_racing_a_send_on_another_thread_delivers_or_hands_back_never
 }
 
 }  // namespace
+
+}  // namespace channel_oneshot_test

@@ -33,6 +33,8 @@
 #include "af/test/wake_counter.hpp"
 #include "support/random_cancellation.hpp"
 
+namespace channel_random_cancellation_test {
+
 namespace {
 
 namespace ch = af::channel;
@@ -818,3 +820,5 @@ TEST(random_cancellation, oneshot_on_a_thread_pool_races_send_drop_and_abort_wit
 }
 
 }  // namespace
+
+}  // namespace channel_random_cancellation_test

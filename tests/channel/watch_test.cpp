@@ -18,6 +18,8 @@
 #include "af/executor/block_on.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace channel_watch_test {
+
 namespace {
 
 namespace ch = af::channel;
@@ -347,3 +349,5 @@ TEST(watch, send_modify_from_two_threads_loses_no_edit_and_the_receiver_sees_the
 }
 
 }  // namespace
+
+}  // namespace channel_watch_test

@@ -8,6 +8,8 @@
 
 #include "af/test/wake_counter.hpp"
 
+namespace core_atomic_waker_test {
+
 namespace {
 
 // An empty slot is the no-op waker, not a std::optional: one state word and one waker.
@@ -64,3 +66,5 @@ TEST(atomic_waker, never_loses_a_wake_that_races_registration) {
 }
 
 }  // namespace
+
+}  // namespace core_atomic_waker_test

@@ -21,6 +21,8 @@
 #include "af/test/wake_counter.hpp"
 #include "af/time/timeout.hpp"
 
+namespace core_error_test {
+
 namespace {
 
 static_assert(std::is_base_of_v<std::system_error, af::error>);
@@ -124,3 +126,5 @@ TEST(error, read_exact_at_the_end_of_a_stream_throws_af_error_with_the_io_code) 
 }
 
 }  // namespace
+
+}  // namespace core_error_test

@@ -6,6 +6,8 @@
 #include <memory>
 #include <string>
 
+namespace core_poll_test {
+
 namespace {
 
 af::poll<int> ready_or_pending(bool ready) {
@@ -63,3 +65,5 @@ TEST(poll, void_is_ready_by_default) {
 }
 
 }  // namespace
+
+}  // namespace core_poll_test

@@ -15,6 +15,8 @@
 #include "af/future/yield_now.hpp"
 #include "af/test.hpp"
 
+namespace core_task_test {
+
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 // GCC 12 false positive at -O0 for allocator_arg coroutine frames (see frame_allocator.hpp).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -357,3 +359,5 @@ TEST(task_death, polling_after_ready_is_caught_in_debug_builds) {
 #endif
 
 }  // namespace
+
+}  // namespace core_task_test

@@ -17,6 +17,8 @@
 #include "af/stream/async_generator.hpp"
 #include "af/test.hpp"
 
+namespace core_task_trace_test {
+
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 // GCC 12 false positive at -O0 for allocator_arg coroutine frames (see frame_allocator.hpp).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -288,3 +290,5 @@ TEST(task_trace, a_spawned_plain_future_is_named) {
 }
 
 }  // namespace
+
+}  // namespace core_task_trace_test

@@ -7,6 +7,8 @@
 #include <thread>
 #include <vector>
 
+namespace core_wakeable_test {
+
 namespace {
 
 struct flag final : af::wakeable {
@@ -65,3 +67,5 @@ TEST(wakeable, is_freed_exactly_once_when_wakers_race_on_many_threads) {
 }
 
 }  // namespace
+
+}  // namespace core_wakeable_test

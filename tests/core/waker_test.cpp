@@ -11,6 +11,8 @@
 
 #include "af/core/context.hpp"
 
+namespace core_waker_test {
+
 namespace {
 
 // A hand-written vtable over a counter block, to check each vtable entry is called as specified.
@@ -225,3 +227,5 @@ static_assert(af::wake_target<flag>);
 static_assert(!af::wake_target<int>);
 
 }  // namespace
+
+}  // namespace core_waker_test

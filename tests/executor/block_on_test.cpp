@@ -12,6 +12,8 @@
 #include "af/future/ready.hpp"
 #include "af/test/manual_future.hpp"
 
+namespace executor_block_on_test {
+
 namespace {
 
 TEST(block_on, returns_the_output_of_a_ready_future) { EXPECT_EQ(af::block_on(af::ready(3)), 3); }
@@ -66,3 +68,5 @@ TEST(block_on, nested_block_on_does_not_swallow_the_outer_wake) {
 }
 
 }  // namespace
+
+}  // namespace executor_block_on_test

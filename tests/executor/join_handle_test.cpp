@@ -21,6 +21,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace executor_join_handle_test {
+
 namespace {
 
 // Installs a handler that records what detached tasks threw; restores the old one on exit.
@@ -324,3 +326,5 @@ TEST(join_handle, aborting_many_running_tasks_destroys_each_once) {
     EXPECT_GE(finished, n / 2);
     EXPECT_EQ(drops.count(), n);
 }
+
+}  // namespace executor_join_handle_test

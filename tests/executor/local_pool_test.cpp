@@ -20,6 +20,8 @@
 #include "af/test/drop_counter.hpp"
 #include "af/test/manual_future.hpp"
 
+namespace executor_local_pool_test {
+
 namespace {
 
 af::task<int> add_later(int a, int b) {
@@ -372,3 +374,5 @@ TEST(local_pool, run_waits_for_tasks_spawned_from_inside_and_from_another_thread
     remote.join();
     EXPECT_EQ(done.load(), 200);
 }
+
+}  // namespace executor_local_pool_test

@@ -10,6 +10,8 @@
 #include "af/future/ready.hpp"
 #include "af/future/yield_now.hpp"
 
+namespace executor_spawn_test {
+
 namespace {
 
 auto task_lambda = []() -> af::task<std::string> { co_return "x"; };
@@ -68,3 +70,5 @@ TEST(spawn, a_spawned_lambda_is_copied_so_the_original_can_be_reused) {
     EXPECT_EQ(pool.run_until(std::move(h1)), "x");
     EXPECT_EQ(pool.run_until(std::move(h2)), "x");
 }
+
+}  // namespace executor_spawn_test

@@ -15,6 +15,8 @@
 #include "af/test/drop_counter.hpp"
 #include "af/test/manual_future.hpp"
 
+namespace executor_spawned_task_test {
+
 namespace {
 
 using af::detail::task_header;
@@ -312,3 +314,5 @@ TEST(spawned_task, an_exception_is_rethrown_by_the_handle_and_not_reported) {
     EXPECT_EQ(reported, 0);
     af::executor::set_unhandled_exception_handler(old);
 }
+
+}  // namespace executor_spawned_task_test

@@ -21,6 +21,8 @@
 #include "af/test/drop_counter.hpp"
 #include "af/test/manual_future.hpp"
 
+namespace executor_thread_pool_test {
+
 namespace {
 
 af::task<int> add_later(int a, int b) {
@@ -260,3 +262,5 @@ TEST(thread_pool, bursts_of_spawns_from_several_threads_all_run) {
     for (std::thread& t : spawners) t.join();
     EXPECT_EQ(ran.load(), 3 * per_thread);
 }
+
+}  // namespace executor_thread_pool_test

@@ -23,6 +23,8 @@
 #include "af/rt/spawn_blocking.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace fs_fs_test {
+
 namespace {
 
 using backend = af::rt::io_backend;
@@ -244,3 +246,5 @@ TEST(fs, outside_a_runtime_is_a_clear_error) {
 }
 
 }  // namespace
+
+}  // namespace fs_fs_test

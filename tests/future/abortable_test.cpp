@@ -17,6 +17,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_abortable_test {
+
 namespace {
 
 static_assert(af::future<af::abortable_future<af::ready_future<int>>>);
@@ -119,3 +121,5 @@ TEST(abortable, value_set_from_another_thread_wins_when_not_aborted) {
 }
 
 }  // namespace
+
+}  // namespace future_abortable_test

@@ -17,6 +17,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_any_future_test {
+
 namespace {
 
 static_assert(af::future<af::any_future<int>>);
@@ -96,3 +98,5 @@ TEST(any_future, boxes_a_void_future) {
 }
 
 }  // namespace
+
+}  // namespace future_any_future_test

@@ -12,6 +12,8 @@
 
 #include "af/test/wake_counter.hpp"
 
+namespace future_factories_test {
+
 namespace {
 
 static_assert(af::future<af::ready_future<int>>);
@@ -77,3 +79,5 @@ TEST(lazy, runs_nothing_until_the_first_poll) {
 }
 
 }  // namespace
+
+}  // namespace future_factories_test

@@ -10,6 +10,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_fuse_test {
+
 namespace {
 
 TEST(fuse, is_pending_for_ever_after_completing) {
@@ -50,3 +52,5 @@ TEST(fuse, destroys_the_inner_future_as_soon_as_it_completes) {
 }
 
 }  // namespace
+
+}  // namespace future_fuse_test

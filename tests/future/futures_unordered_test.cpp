@@ -19,6 +19,8 @@
 #include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_futures_unordered_test {
+
 namespace {
 
 using af_test::leaf;
@@ -296,3 +298,5 @@ TEST(futures_unordered, may_be_moved_between_polls) {
     EXPECT_EQ(**p, 1);
     EXPECT_EQ(moved.size(), 1u);
 }
+
+}  // namespace future_futures_unordered_test

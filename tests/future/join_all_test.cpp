@@ -18,6 +18,8 @@
 #include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_join_all_test {
+
 namespace {
 
 using af_test::leaf;
@@ -188,3 +190,5 @@ TEST(join_all_death, polling_after_ready_asserts) {
     EXPECT_DEATH((void)j.poll(cx), "polled after it completed");
 }
 #endif
+
+}  // namespace future_join_all_test

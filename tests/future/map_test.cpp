@@ -15,6 +15,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_map_test {
+
 namespace {
 
 static_assert(std::is_same_v<af::output_of<decltype(af::map(af::ready(1), [](int) {}))>, void>);
@@ -82,3 +84,5 @@ TEST(map, is_awaitable_from_a_task) {
 }
 
 }  // namespace
+
+}  // namespace future_map_test

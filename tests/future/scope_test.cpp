@@ -20,6 +20,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_scope_test {
+
 namespace {
 
 static_assert(af::future<af::scope>);
@@ -258,3 +260,5 @@ TEST(scope, children_woken_from_other_threads_all_complete) {
 }
 
 }  // namespace
+
+}  // namespace future_scope_test

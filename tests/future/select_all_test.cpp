@@ -26,6 +26,8 @@
 #include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_select_all_test {
+
 namespace {
 
 using af_test::leaf;
@@ -39,11 +41,13 @@ af::task<int> add_later(int a, int b) {
 }
 
 }  // namespace
+}  // namespace future_select_all_test
 
 // `leaf` is a handle to shared state, so moving it after a poll is safe: opt in.
 template <>
-inline constexpr bool af::enable_movable_after_poll<leaf> = true;
+inline constexpr bool af::enable_movable_after_poll<future_select_all_test::leaf> = true;
 
+namespace future_select_all_test {
 namespace {
 
 struct leaves {
@@ -276,3 +280,5 @@ TEST(select_all_death, polling_after_ready_asserts) {
     EXPECT_DEATH((void)s.poll(cx), "polled after it completed");
 }
 #endif
+
+}  // namespace future_select_all_test

@@ -26,6 +26,8 @@
 #include "af/time/sleep.hpp"
 #include "future/leaf.hpp"
 
+namespace future_select_fair_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -225,3 +227,5 @@ TEST(select_fair, a_flooded_reader_lets_its_sibling_branch_a_task_and_timers_run
 TEST(select_fair, a_flooded_reader_lets_its_sibling_branch_a_task_and_timers_run_on_one_worker) {
     expect_the_sibling_branch_wins(af::rt::builder().multi_thread().worker_threads(1).enable_time().build());
 }
+
+}  // namespace future_select_fair_test

@@ -21,6 +21,8 @@
 #include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_select_test {
+
 namespace {
 
 using af_test::leaf;
@@ -215,3 +217,5 @@ TEST(select_death, polling_after_ready_asserts) {
     EXPECT_DEATH((void)s.poll(cx), "polled after it completed");
 }
 #endif
+
+}  // namespace future_select_test

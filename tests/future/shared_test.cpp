@@ -19,6 +19,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_shared_test {
+
 namespace {
 
 static_assert(af::future<af::shared_future<af::ready_future<int>>>);
@@ -178,3 +180,5 @@ TEST(shared, copies_polled_from_three_threads_share_a_task_that_suspends) {
 }
 
 }  // namespace
+
+}  // namespace future_shared_test

@@ -16,6 +16,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_then_test {
+
 namespace {
 
 TEST(then, awaits_the_second_future_and_outputs_its_value) {
@@ -67,3 +69,5 @@ TEST(then, an_exception_from_the_function_propagates) {
 }
 
 }  // namespace
+
+}  // namespace future_then_test

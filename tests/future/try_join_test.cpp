@@ -20,6 +20,8 @@
 #include "future/leaf.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace future_try_join_test {
+
 namespace {
 
 using af_test::leaf;
@@ -174,3 +176,5 @@ TEST(try_join, works_under_co_await_in_a_task) {
     };
     EXPECT_EQ(af::block_on(t()), 37);
 }
+
+}  // namespace future_try_join_test

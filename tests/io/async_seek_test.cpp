@@ -9,6 +9,8 @@
 #include "af/io/async_read.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_async_seek_test {
+
 namespace {
 
 // A seekable object written against the contract in the header.
@@ -44,3 +46,5 @@ TEST(async_seek, positions_count_from_start_current_and_end) {
 }
 
 }  // namespace
+
+}  // namespace io_async_seek_test

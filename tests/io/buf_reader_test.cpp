@@ -15,6 +15,8 @@
 #include "af/io/write_all.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_buf_reader_test {
+
 namespace {
 
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
@@ -85,3 +87,5 @@ TEST(buf_reader, owns_an_rvalue_reader_and_reads_to_the_end) {
 }
 
 }  // namespace
+
+}  // namespace io_buf_reader_test

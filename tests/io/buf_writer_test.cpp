@@ -16,6 +16,8 @@
 #include "af/io/write_all.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_buf_writer_test {
+
 namespace {
 
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
@@ -74,3 +76,5 @@ TEST(buf_writer, shutdown_flushes_then_ends_the_peer) {
 }
 
 }  // namespace
+
+}  // namespace io_buf_writer_test

@@ -12,6 +12,8 @@
 #include "af/io/async_write.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_duplex_test {
+
 namespace {
 
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
@@ -120,3 +122,5 @@ TEST(duplex, writing_after_own_shutdown_throws) {
 TEST(duplex, zero_capacity_is_rejected) { EXPECT_THROW((void)af::io::duplex(0), std::invalid_argument); }
 
 }  // namespace
+
+}  // namespace io_duplex_test

@@ -30,6 +30,8 @@
 #define AF_IO_TEST_HAVE_SINK 1
 #endif
 
+namespace io_framed_test {
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -226,3 +228,5 @@ TEST(framed, the_read_buffer_is_reused_once_the_frames_are_dropped) {
 }
 
 }  // namespace
+
+}  // namespace io_framed_test

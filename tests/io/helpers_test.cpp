@@ -26,6 +26,8 @@
 #include "af/io/write_all.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_helpers_test {
+
 namespace {
 
 using af::io::duplex_stream;
@@ -186,3 +188,5 @@ TEST(copy_bidirectional, copies_both_ways_and_shuts_each_side_down_after_its_pee
 }
 
 }  // namespace
+
+}  // namespace io_helpers_test

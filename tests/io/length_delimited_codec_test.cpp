@@ -10,6 +10,8 @@
 #include "af/bytes/bytes_mut.hpp"
 #include "af/io/codec.hpp"
 
+namespace io_length_delimited_codec_test {
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -76,3 +78,5 @@ TEST(length_delimited_codec, encode_writes_a_big_endian_length_then_the_payload)
 }
 
 }  // namespace
+
+}  // namespace io_length_delimited_codec_test

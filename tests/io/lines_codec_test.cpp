@@ -10,6 +10,8 @@
 #include "af/bytes/bytes_mut.hpp"
 #include "af/io/codec.hpp"
 
+namespace io_lines_codec_test {
+
 namespace {
 
 using namespace std::string_view_literals;
@@ -65,3 +67,5 @@ TEST(lines_codec, encode_appends_a_newline) {
 }
 
 }  // namespace
+
+}  // namespace io_lines_codec_test

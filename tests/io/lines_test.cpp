@@ -18,6 +18,8 @@
 #include "af/stream/next.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_lines_test {
+
 namespace {
 
 std::span<const std::byte> bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
@@ -71,3 +73,5 @@ TEST(lines, is_pending_mid_line_and_keeps_the_partial_line) {
 }
 
 }  // namespace
+
+}  // namespace io_lines_test

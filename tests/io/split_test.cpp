@@ -17,6 +17,8 @@
 #include "af/io/write_all.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_split_test {
+
 namespace {
 
 using halves = decltype(af::io::split(std::declval<af::io::duplex_stream>()));
@@ -83,3 +85,5 @@ TEST(split, halves_read_and_write_from_two_tasks_on_a_thread_pool) {
 }
 
 }  // namespace
+
+}  // namespace io_split_test

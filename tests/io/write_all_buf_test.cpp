@@ -17,6 +17,8 @@
 #include "af/io/io_slice.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_write_all_buf_test {
+
 namespace {
 
 using af::io::io_slice;
@@ -173,3 +175,5 @@ TEST(write_all_buf, a_dropped_write_leaves_exactly_the_unwritten_bytes_in_the_bu
 }
 
 }  // namespace
+
+}  // namespace io_write_all_buf_test

@@ -20,6 +20,8 @@
 #include "af/io/write_all.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace io_write_all_vectored_test {
+
 namespace {
 
 using af::io::io_slice;
@@ -270,3 +272,5 @@ TEST(duplex_vectored, copies_as_many_slices_as_fit_and_split_halves_forward) {
 }
 
 }  // namespace
+
+}  // namespace io_write_all_vectored_test

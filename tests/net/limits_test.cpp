@@ -25,6 +25,8 @@
 #include "af/time/timeout.hpp"
 #include "net/support.hpp"
 
+namespace net_limits_test {
+
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define AF_NET_SANITIZED 1
 #elif defined(__has_feature)
@@ -244,3 +246,5 @@ INSTANTIATE_TEST_SUITE_P(backends, many_connections,
 INSTANTIATE_TEST_SUITE_P(backends, limits, af_net_test::all_params(), af_net_test::param_name);
 
 }  // namespace
+
+}  // namespace net_limits_test

@@ -10,6 +10,8 @@
 #include "af/net/lookup_host.hpp"
 #include "af/rt/runtime.hpp"
 
+namespace net_socket_addr_test {
+
 namespace {
 
 using af::net::socket_addr;
@@ -109,3 +111,5 @@ TEST(lookup_host, an_unknown_name_throws_system_error_with_the_resolver_text) {
 }
 
 }  // namespace
+
+}  // namespace net_socket_addr_test

@@ -19,6 +19,8 @@
 #include "af/stream/next.hpp"
 #include "net/support.hpp"
 
+namespace net_tcp_test {
+
 namespace {
 
 using af::net::socket_addr;
@@ -293,3 +295,5 @@ TEST(tcp_outside_runtime, bind_outside_a_runtime_is_a_clear_logic_error) {
 INSTANTIATE_TEST_SUITE_P(backends, tcp, af_net_test::all_params(), af_net_test::param_name);
 
 }  // namespace
+
+}  // namespace net_tcp_test

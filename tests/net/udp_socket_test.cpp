@@ -8,6 +8,8 @@
 
 #include "net/support.hpp"
 
+namespace net_udp_socket_test {
+
 namespace {
 
 using af::net::socket_addr;
@@ -67,3 +69,5 @@ TEST_P(udp, a_receive_waits_for_a_datagram_sent_by_another_task) {
 INSTANTIATE_TEST_SUITE_P(backends, udp, af_net_test::all_params(), af_net_test::param_name);
 
 }  // namespace
+
+}  // namespace net_udp_socket_test

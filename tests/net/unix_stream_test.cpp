@@ -12,6 +12,8 @@
 #include "af/rt/spawn.hpp"
 #include "net/support.hpp"
 
+namespace net_unix_stream_test {
+
 namespace {
 
 using af::net::unix_datagram;
@@ -127,3 +129,5 @@ TEST_P(unix_sockets, datagrams_round_trip_between_named_sockets_and_over_a_pair)
 INSTANTIATE_TEST_SUITE_P(backends, unix_sockets, af_net_test::all_params(), af_net_test::param_name);
 
 }  // namespace
+
+}  // namespace net_unix_stream_test

@@ -31,6 +31,8 @@
 #include "af/time/sleep.hpp"
 #include "net/support.hpp"
 
+namespace net_vectored_test {
+
 namespace {
 
 using af::io::io_slice;
@@ -272,3 +274,5 @@ TEST_P(vectored, send_file_after_a_dropped_write_that_went_out_fails_on_io_uring
 INSTANTIATE_TEST_SUITE_P(backends, vectored, af_net_test::all_params(), af_net_test::param_name);
 
 }  // namespace
+
+}  // namespace net_vectored_test

@@ -16,6 +16,8 @@
 #include "af/rt/runtime.hpp"
 #include "af/rt/spawn.hpp"
 
+namespace process_process_test {
+
 namespace {
 
 using backend = af::rt::io_backend;
@@ -181,3 +183,5 @@ TEST(process, a_pipe_that_was_not_requested_is_a_logic_error) {
 }
 
 }  // namespace
+
+}  // namespace process_process_test

@@ -27,6 +27,8 @@
 #include "af/rt/spawn.hpp"
 #include "af/time/sleep.hpp"
 
+namespace rt_blocked_worker_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -189,3 +191,5 @@ TEST(blocked_worker_queues, lifo_slot_and_local_queue_run_on_the_other_worker) {
 }
 
 }  // namespace
+
+}  // namespace rt_blocked_worker_test

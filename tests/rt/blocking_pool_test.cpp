@@ -19,6 +19,8 @@
 #include "af/executor/block_on.hpp"
 #include "af/test/drop_counter.hpp"
 
+namespace rt_blocking_pool_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -332,3 +334,5 @@ TEST(blocking_pool, in_flight_drops_before_the_handle_is_woken) {
 TEST(blocking_pool, rejects_a_cap_of_zero) {
     EXPECT_THROW(blocking_pool(0, 50ms, {}, {}), std::invalid_argument);
 }
+
+}  // namespace rt_blocking_pool_test

@@ -25,6 +25,8 @@
 #include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
 
+namespace rt_dump_coverage_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -258,3 +260,5 @@ TEST(dump_coverage, a_running_task_shows_its_worker_and_how_long_it_has_run) {
 }
 
 }  // namespace
+
+}  // namespace rt_dump_coverage_test

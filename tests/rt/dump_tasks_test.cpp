@@ -14,6 +14,8 @@
 #include "af/rt/spawn.hpp"
 #include "af/sync/notify.hpp"
 
+namespace rt_dump_tasks_test {
+
 namespace {
 
 int inner_line = 0;
@@ -90,3 +92,5 @@ TEST(dump_tasks, outside_a_runtime_is_a_clear_error) {
 }
 
 }  // namespace
+
+}  // namespace rt_dump_tasks_test

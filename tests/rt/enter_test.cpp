@@ -23,6 +23,8 @@
 #include "af/time/instant.hpp"
 #include "af/time/sleep.hpp"
 
+namespace rt_enter_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -183,3 +185,5 @@ TEST(enter_death, a_guard_destroyed_out_of_order_aborts_with_a_message) {
 }
 
 }  // namespace
+
+}  // namespace rt_enter_test

@@ -29,6 +29,8 @@
 #include "af/test/wake_counter.hpp"
 #include "af/time/sleep.hpp"
 
+namespace rt_handle_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -222,3 +224,5 @@ TEST(outside_a_runtime, a_runtime_without_io_names_enable_io) {
 }
 
 }  // namespace
+
+}  // namespace rt_handle_test

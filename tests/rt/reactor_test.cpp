@@ -22,6 +22,8 @@
 #include "af/rt/runtime.hpp"
 #include "af/rt/spawn.hpp"
 
+namespace rt_reactor_test {
+
 namespace {
 
 using af::rt::detail::io_source;
@@ -215,3 +217,5 @@ TEST(reactor, a_source_closed_after_its_runtime_is_gone_is_harmless) {
 }
 
 }  // namespace
+
+}  // namespace rt_reactor_test

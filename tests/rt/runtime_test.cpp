@@ -21,6 +21,8 @@
 #include "af/rt/spawn.hpp"
 #include "af/test/drop_counter.hpp"
 
+namespace rt_runtime_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -276,3 +278,5 @@ TEST(runtime, thread_hooks_and_names_apply_to_worker_threads) {
 }
 
 }  // namespace
+
+}  // namespace rt_runtime_test

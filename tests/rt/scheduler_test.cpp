@@ -20,6 +20,8 @@
 #include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
 
+namespace rt_scheduler_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -262,3 +264,5 @@ TEST(scheduler, an_exception_in_a_detached_task_reaches_the_hook) {
 }
 
 }  // namespace
+
+}  // namespace rt_scheduler_test

@@ -15,6 +15,8 @@
 #include "af/future/yield_now.hpp"
 #include "af/rt/detail/context.hpp"
 
+namespace rt_spawn_blocking_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -95,3 +97,5 @@ TEST(spawn_blocking, move_only_functions_and_results) {
     ASSERT_NE(back, nullptr);
     EXPECT_EQ(*back, 4);
 }
+
+}  // namespace rt_spawn_blocking_test

@@ -26,6 +26,8 @@
 #include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
 
+namespace rt_stress_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -169,3 +171,5 @@ TEST(stress, the_same_seed_replays_the_same_schedule) {
 }
 
 }  // namespace
+
+}  // namespace rt_stress_test

@@ -20,6 +20,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace rt_task_local_test {
+
 namespace {
 
 af::rt::task_local<int> request_id;
@@ -202,3 +204,5 @@ TEST(task_local, with_and_sync_scope) {
     EXPECT_EQ(request_id.try_get(), nullptr);
     EXPECT_THROW((void)request_id.with([](int& v) { return v; }), std::logic_error);
 }
+
+}  // namespace rt_task_local_test

@@ -21,6 +21,8 @@
 #include "af/sync/notify.hpp"
 #include "af/time/sleep.hpp"
 
+namespace rt_watchdog_test {
+
 using namespace std::chrono_literals;
 
 namespace {
@@ -207,3 +209,5 @@ TEST(dump_on_signal, an_uncatchable_signal_is_refused) {
 }
 
 }  // namespace
+
+}  // namespace rt_watchdog_test

@@ -21,6 +21,8 @@
 #include "af/stream/next.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace signal_signal_test {
+
 namespace {
 
 using backend = af::rt::io_backend;
@@ -182,3 +184,5 @@ TEST(signal, a_dropped_listener_stops_counting_and_frees_its_slot) {
 }
 
 }  // namespace
+
+}  // namespace signal_signal_test

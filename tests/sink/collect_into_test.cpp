@@ -14,6 +14,8 @@
 #include "af/sink/send_all.hpp"
 #include "af/stream/iter.hpp"
 
+namespace sink_collect_into_test {
+
 namespace {
 
 static_assert(af::sink<af::sinks::collect_into_sink<std::string>, std::string>);
@@ -46,3 +48,5 @@ TEST(drain, swallows_and_counts_items_of_any_type) {
 }
 
 }  // namespace
+
+}  // namespace sink_collect_into_test

@@ -15,6 +15,8 @@
 #include "af/test/wake_counter.hpp"
 #include "sink/manual_sink.hpp"
 
+namespace sink_fanout_test {
+
 namespace {
 
 using log_t = af_test::manual_sink::log_t;
@@ -106,3 +108,5 @@ TEST(fanout, fails_when_one_receiver_is_gone) {
 }
 
 }  // namespace
+
+}  // namespace sink_fanout_test

@@ -18,6 +18,8 @@
 #include "af/stream/iter.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sink_mpsc_sender_test {
+
 namespace {
 
 using af::channel::mpsc::bounded;
@@ -166,3 +168,5 @@ TEST(mpsc_sender_sink, send_all_from_another_thread_delivers_every_item_in_order
 }
 
 }  // namespace
+
+}  // namespace sink_mpsc_sender_test

@@ -14,6 +14,8 @@
 #include "sink/manual_sink.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace sink_send_all_test {
+
 namespace {
 
 using log_t = af_test::manual_sink::log_t;
@@ -107,3 +109,5 @@ TEST(send_all, rethrows_a_sink_error) {
 }
 
 }  // namespace
+
+}  // namespace sink_send_all_test

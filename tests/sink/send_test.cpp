@@ -14,6 +14,8 @@
 #include "af/test/wake_counter.hpp"
 #include "sink/manual_sink.hpp"
 
+namespace sink_send_test {
+
 namespace {
 
 using log_t = af_test::manual_sink::log_t;
@@ -140,3 +142,5 @@ TEST(send, works_under_block_on_in_a_row) {
 }
 
 }  // namespace
+
+}  // namespace sink_send_test

@@ -13,6 +13,8 @@
 #include "af/test/wake_counter.hpp"
 #include "sink/manual_sink.hpp"
 
+namespace sink_sink_test {
+
 namespace {
 
 struct string_sink {
@@ -79,3 +81,5 @@ TEST(closed_error, a_closed_collect_into_sink_throws_af_closed_error_with_a_shor
 }
 
 }  // namespace
+
+}  // namespace sink_sink_test

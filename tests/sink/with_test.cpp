@@ -15,6 +15,8 @@
 #include "af/test/wake_counter.hpp"
 #include "sink/manual_sink.hpp"
 
+namespace sink_with_test {
+
 namespace {
 
 using log_t = af_test::manual_sink::log_t;
@@ -80,3 +82,5 @@ TEST(with, turns_a_channel_sender_into_a_sink_of_another_type) {
 }
 
 }  // namespace
+
+}  // namespace sink_with_test

@@ -21,6 +21,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace stream_async_generator_test {
+
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 // GCC 12 false positive at -O0 for allocator_arg coroutine frames (see frame_allocator.hpp).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -292,3 +294,5 @@ TEST(async_generator, takes_its_frame_from_an_allocator_arg_allocator) {
 }
 
 }  // namespace
+
+}  // namespace stream_async_generator_test

@@ -19,6 +19,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_buffered_test {
+
 namespace {
 
 // n manual futures and a stream that hands out their future sides in order.
@@ -186,3 +188,5 @@ TEST(for_each_concurrent, destroying_it_destroys_running_futures) {
 }
 
 }  // namespace
+
+}  // namespace stream_buffered_test

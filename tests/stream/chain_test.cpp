@@ -14,6 +14,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_chain_test {
+
 namespace {
 
 TEST(chain, drains_the_first_then_the_second) {
@@ -87,3 +89,5 @@ TEST(enumerate, counts_from_zero) {
 }
 
 }  // namespace
+
+}  // namespace stream_chain_test

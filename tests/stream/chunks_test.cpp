@@ -11,6 +11,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_chunks_test {
+
 namespace {
 
 using ints = std::vector<int>;
@@ -53,3 +55,5 @@ TEST(ready_chunks, yields_what_is_ready_without_waiting_to_fill) {
 }
 
 }  // namespace
+
+}  // namespace stream_chunks_test

@@ -24,6 +24,8 @@
 #include "af/test/mock_task.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace stream_constructors_test {
+
 namespace {
 
 static_assert(af::stream<af::streams::iter_stream<std::vector<int>>>);
@@ -216,3 +218,5 @@ TEST(unfold, ends_after_a_step_throws) {
 }
 
 }  // namespace
+
+}  // namespace stream_constructors_test

@@ -12,6 +12,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_filter_test {
+
 namespace {
 
 TEST(filter, skips_rejected_ready_items_in_one_poll) {
@@ -53,3 +55,5 @@ TEST(filter_map, yields_engaged_results_only) {
 }
 
 }  // namespace
+
+}  // namespace stream_filter_test

@@ -13,6 +13,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_flatten_test {
+
 namespace {
 
 TEST(flatten, drains_each_inner_stream_before_polling_the_outer_one) {
@@ -85,3 +87,5 @@ TEST(merge, yields_from_whichever_is_ready_and_ends_when_both_ended) {
 }
 
 }  // namespace
+
+}  // namespace stream_flatten_test

@@ -18,6 +18,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_fold_test {
+
 namespace {
 
 static_assert(af::future<decltype(af::streams::iter(std::vector<int>{}) | af::streams::collect())>);
@@ -73,3 +75,5 @@ TEST(collect, is_awaitable_inside_a_task) {
 }
 
 }  // namespace
+
+}  // namespace stream_fold_test

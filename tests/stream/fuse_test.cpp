@@ -16,6 +16,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_fuse_test {
+
 namespace {
 
 // Not fused: after its end it starts over.
@@ -85,3 +87,5 @@ TEST(by_ref, lets_an_adaptor_borrow_a_stream_that_continues_afterwards) {
 }
 
 }  // namespace
+
+}  // namespace stream_fuse_test

@@ -12,6 +12,8 @@
 
 #include "af/test/drop_counter.hpp"
 
+namespace stream_generator_test {
+
 #if defined(__GNUC__) && !defined(__clang__) && __GNUC__ < 13
 // GCC 12 false positive at -O0 for allocator_arg coroutine frames (see frame_allocator.hpp).
 #pragma GCC diagnostic ignored "-Wmismatched-new-delete"
@@ -171,3 +173,5 @@ TEST(generator, moved_generators_keep_their_position) {
 }
 
 }  // namespace
+
+}  // namespace stream_generator_test

@@ -15,6 +15,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_map_test {
+
 namespace {
 
 TEST(map, transforms_items_and_forwards_pending_and_the_end) {
@@ -105,3 +107,5 @@ TEST(then, continues_with_the_next_item_after_a_failed_future) {
 }
 
 }  // namespace
+
+}  // namespace stream_map_test

@@ -11,6 +11,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_merge_test {
+
 TEST(merge, a_flooded_side_lets_the_other_through_within_two_polls) {
     af::test::wake_counter wc;
     af::context cx(wc.waker());
@@ -28,3 +30,5 @@ TEST(merge, a_flooded_side_lets_the_other_through_within_two_polls) {
         EXPECT_LE(polls, 2) << "the quiet side's item waited behind the flood";
     }
 }
+
+}  // namespace stream_merge_test

@@ -12,6 +12,8 @@
 #include "af/executor/block_on.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace stream_next_test {
+
 namespace {
 
 // A hand-written stream: pending (and self-waking) before every item.
@@ -81,3 +83,5 @@ TEST(next, gives_nullopt_at_the_end_when_awaited) {
 }
 
 }  // namespace
+
+}  // namespace stream_next_test

@@ -14,6 +14,8 @@
 #include "af/test/wake_counter.hpp"
 #include "stream/manual_stream.hpp"
 
+namespace stream_take_test {
+
 namespace {
 
 TEST(take, stops_after_n_items_without_polling_the_input_again) {
@@ -107,3 +109,5 @@ TEST(skip_while, yields_from_the_first_failing_item_on_without_asking_again) {
 }
 
 }  // namespace
+
+}  // namespace stream_take_test

@@ -12,6 +12,8 @@
 #include "af/executor/thread_pool.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sync_barrier_test {
+
 namespace {
 
 using af::sync::barrier;
@@ -95,3 +97,5 @@ TEST(barrier, tasks_on_a_thread_pool_pass_together_with_one_leader) {
 }
 
 }  // namespace
+
+}  // namespace sync_barrier_test

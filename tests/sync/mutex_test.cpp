@@ -13,6 +13,8 @@
 #include "af/future/yield_now.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sync_mutex_test {
+
 namespace {
 
 using lock_slot = std::optional<af::sync::mutex<int>::lock_future>;
@@ -118,3 +120,5 @@ TEST(mutex, four_tasks_on_a_thread_pool_increment_without_losing_updates) {
 }
 
 }  // namespace
+
+}  // namespace sync_mutex_test

@@ -15,6 +15,8 @@
 #include "af/executor/thread_pool.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sync_notify_test {
+
 namespace {
 
 using af::sync::notify;
@@ -204,3 +206,5 @@ TEST(notify, ping_pong_across_threads_loses_no_notification) {
 }
 
 }  // namespace
+
+}  // namespace sync_notify_test

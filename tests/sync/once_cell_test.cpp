@@ -16,6 +16,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sync_once_cell_test {
+
 namespace {
 
 using af::sync::once_cell;
@@ -111,3 +113,5 @@ TEST(once_cell, many_tasks_on_a_thread_pool_initialize_once) {
 }
 
 }  // namespace
+
+}  // namespace sync_once_cell_test

@@ -37,6 +37,8 @@
 #include "af/test/wake_counter.hpp"
 #include "support/random_cancellation.hpp"
 
+namespace sync_random_cancellation_test {
+
 namespace {
 
 using af::test::cancel_point;
@@ -704,3 +706,5 @@ TEST(random_cancellation, notify_on_a_thread_pool_wakes_every_survivor_despite_a
 }
 
 }  // namespace
+
+}  // namespace sync_random_cancellation_test

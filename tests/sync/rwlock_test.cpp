@@ -13,6 +13,8 @@
 #include "af/future/yield_now.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sync_rwlock_test {
+
 namespace {
 
 using lock = af::sync::rwlock<int>;
@@ -123,3 +125,5 @@ TEST(rwlock, readers_and_writers_on_a_thread_pool_see_consistent_values) {
 }
 
 }  // namespace
+
+}  // namespace sync_rwlock_test

@@ -16,6 +16,8 @@
 #include "af/future/yield_now.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace sync_semaphore_test {
+
 namespace {
 
 using af::sync::semaphore;
@@ -427,3 +429,5 @@ TEST(semaphore, aborting_waiting_tasks_on_a_thread_pool_returns_every_permit) {
 }
 
 }  // namespace
+
+}  // namespace sync_semaphore_test

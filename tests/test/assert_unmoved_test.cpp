@@ -15,6 +15,8 @@
 #include "af/test/mock_task.hpp"
 #include "af/test/pending_once.hpp"
 
+namespace test_assert_unmoved_test {
+
 namespace {
 
 // Ready on the second poll, after waking itself once.
@@ -80,3 +82,5 @@ TEST(assert_unmoved_death, aborts_when_polled_at_a_new_address) {
 }
 
 }  // namespace
+
+}  // namespace test_assert_unmoved_test

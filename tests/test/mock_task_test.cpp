@@ -13,6 +13,8 @@
 #include "af/test/manual_future.hpp"
 #include "af/test/pending_once.hpp"
 
+namespace test_mock_task_test {
+
 namespace {
 
 // What an assertion_failure from `fn` says, or "" when none is thrown.
@@ -151,3 +153,5 @@ TEST(mock_task_assert, ready_moves_the_value_out) {
 }
 
 }  // namespace
+
+}  // namespace test_mock_task_test

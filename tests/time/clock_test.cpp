@@ -16,6 +16,8 @@
 #include "af/time/sleep.hpp"
 #include "time/support.hpp"
 
+namespace time_clock_test {
+
 using namespace std::chrono_literals;
 using af::time::instant;
 using af::time::test::installed_driver;
@@ -111,3 +113,5 @@ TEST(clock, a_paused_runtime_auto_advances_to_exact_deadlines_and_resumes_on_tim
     }());
     EXPECT_LT(std::chrono::steady_clock::now() - wall, 3s);
 }
+
+}  // namespace time_clock_test

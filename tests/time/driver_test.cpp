@@ -14,6 +14,8 @@
 #include "af/core/wakeable.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace time_driver_test {
+
 using namespace std::chrono_literals;
 using af::time::detail::time_driver;
 using af::time::detail::timer_entry;
@@ -242,3 +244,5 @@ TEST(time_driver, concurrent_register_cancel_and_fire_are_race_free) {
     EXPECT_EQ(wc.count(), seen_fired.load());  // every fired timer woke exactly once
     EXPECT_EQ(wc.clones_alive(), 0u);
 }
+
+}  // namespace time_driver_test

@@ -7,6 +7,8 @@
 
 #include "time/support.hpp"
 
+namespace time_instant_test {
+
 using namespace std::chrono_literals;
 using af::time::instant;
 
@@ -47,3 +49,5 @@ TEST(instant, now_reads_the_paused_clock_of_the_current_driver) {
     EXPECT_EQ(n.elapsed(), 1h);
     EXPECT_EQ((n + 2h).elapsed(), 0ms);
 }
+
+}  // namespace time_instant_test

@@ -12,6 +12,8 @@
 #include "af/test/wake_counter.hpp"
 #include "time/support.hpp"
 
+namespace time_interval_test {
+
 using namespace std::chrono_literals;
 using af::time::instant;
 using af::time::missed_tick_behavior;
@@ -164,3 +166,5 @@ TEST(interval, dropping_it_unregisters_its_timer) {
     }
     EXPECT_EQ(t.drv.pending(), 0u);
 }
+
+}  // namespace time_interval_test

@@ -17,6 +17,8 @@
 #include "af/test/wake_counter.hpp"
 #include "time/support.hpp"
 
+namespace time_sleep_test {
+
 using namespace std::chrono_literals;
 using af::time::test::installed_driver;
 
@@ -247,3 +249,5 @@ TEST(sleep, on_a_multi_thread_runtime_many_sleepers_wake_on_time) {
     EXPECT_EQ(early.load(), 0);
     EXPECT_EQ(rt.metrics().timers_pending, 0u);
 }
+
+}  // namespace time_sleep_test

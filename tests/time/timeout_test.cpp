@@ -13,6 +13,8 @@
 #include "af/test/wake_counter.hpp"
 #include "time/support.hpp"
 
+namespace time_timeout_test {
+
 using namespace std::chrono_literals;
 using af::time::test::installed_driver;
 
@@ -115,3 +117,5 @@ TEST(timeout, destroying_it_cancels_the_inner_future_and_the_timer) {
     EXPECT_EQ(t.drv.pending(), 0u);
     EXPECT_EQ(wc.clones_alive(), 0u);
 }
+
+}  // namespace time_timeout_test

@@ -11,6 +11,8 @@
 #include <set>
 #include <vector>
 
+namespace time_wheel_test {
+
 using af::time::detail::timer_entry;
 using af::time::detail::timer_wheel;
 
@@ -159,3 +161,5 @@ TEST(timer_wheel, random_operations_match_a_multimap_model) {
         EXPECT_EQ(w.size(), 0u);
     }
 }
+
+}  // namespace time_wheel_test
