@@ -301,9 +301,17 @@ af::task<echo_result> echo_main(uint64_t conns, uint64_t msgs) {
 // --- idle_conns: n accepted connections whose tasks await a read that never comes ------------
 
 // Parks on a read; the read returns 0 once the client is dropped at the end of the run.
+// AF_COMPARE_IDLE_READ=<bytes>: the size of the parked read (default 64; a server's usual read
+// buffer is 4-16 KiB, and on io_uring without a provided-buffer pool the socket holds a buffer
+// that size while the read waits, design note 0019). af only: the peers' programs ignore it.
+std::size_t idle_read_size() {
+    const char* e = std::getenv("AF_COMPARE_IDLE_READ");
+    return e != nullptr ? std::strtoull(e, nullptr, 10) : 64;
+}
+
 af::task<void> idle_server(af::net::tcp_stream s) {
     compare::drop_guard guard;
-    std::array<std::byte, 64> buf;
+    std::vector<std::byte> buf(idle_read_size());
     compare::started.fetch_add(1, std::memory_order_relaxed);
     std::size_t n = co_await s.read(buf);
     if (n != 0) fail("check failed: an idle connection received bytes");
