@@ -240,8 +240,8 @@ private:
         return 0;
     }
 
-    // Parses up to `limit` bytes of `input_`; drops what llhttp consumed.
-    void feed(std::size_t limit) {
+    // Parses up to `limit` bytes of `input_`; drops what llhttp consumed and returns how many.
+    std::size_t feed(std::size_t limit) {
         static const char nothing = 0;
         std::size_t n = std::min(input_.size(), limit);
         const char* data = n == 0 ? &nothing : reinterpret_cast<const char*>(input_.data());
@@ -259,15 +259,27 @@ private:
             fail(http::status::bad_request, http::error::malformed);  // keeps a callback's own failure
             reason_ = llhttp_get_error_reason(&p_) != nullptr ? llhttp_get_error_reason(&p_) : "";
         }
-        input_.advance(std::min(used, input_.size()));
+        used = std::min(used, input_.size());
+        input_.advance(used);
+        return used;
     }
 
     // Feeds the head, never more than one byte past the head limit.
     void feed_head() {
         std::size_t room = o_.max_head_bytes - head_bytes_ + 1;
-        std::size_t before = input_.size();
-        feed(room);
-        head_bytes_ += before - input_.size();
+        const af::bytes fed = input_;  // a second view (a count), to scan what llhttp took
+        std::size_t used = feed(room);
+        head_bytes_ += used;
+        // llhttp accepts obs-fold (a line starting with SP or HTAB continues the previous
+        // value) and hands the pieces over as one value: RFC 9112 5.2 lets a server refuse it,
+        // and a proxy in front may have read the fold differently (smuggling), so refuse it.
+        for (std::size_t i = 0; i < used; ++i) {
+            auto c = static_cast<char>(fed[i]);
+            if (prev_lf_ && (c == ' ' || c == '\t') && !failed()) {
+                fail(http::status::bad_request, http::error::malformed);
+            }
+            prev_lf_ = c == '\n';
+        }
         if (!head_complete_ && !failed() && head_bytes_ > o_.max_head_bytes) {
             fail(http::status::request_header_fields_too_large, http::error::head_too_large);
         }
@@ -283,6 +295,7 @@ private:
         head_started_ = head_complete_ = msg_complete_ = false;
         chunked_ = has_length_ = body_expected_ = need_continue_ = false;
         head_bytes_ = trailer_bytes_ = field_count_ = 0;
+        prev_lf_ = false;
         body_bytes_ = content_length_ = 0;
     }
 
@@ -344,6 +357,7 @@ private:
     bool head_started_ = false, head_complete_ = false, msg_complete_ = false;
     bool chunked_ = false, has_length_ = false, body_expected_ = false, need_continue_ = false;
     bool keep_alive_ = true;
+    bool prev_lf_ = false;  // the last head byte fed was LF (obs-fold check)
     std::size_t head_bytes_ = 0, trailer_bytes_ = 0, field_count_ = 0;
     std::uint64_t body_bytes_ = 0, content_length_ = 0;
     http::status err_status_{};
@@ -683,6 +697,7 @@ af::task<void> connection::run(const any_service& svc) {
                     stage(std::move(*chunk));
                 }
                 if (!out.is_full()) {  // streamed: the next chunk is asked for once this one is written
+                    stage_wbuf();
                     flush_future f(this);
                     co_await f;
                     batched = 0;

@@ -3,7 +3,8 @@
 // af::http::detail::io_ref: a borrowed byte stream behind a table of functions, so that the
 // connection code (src/http/) is compiled once for every transport (tcp_stream, unix_stream,
 // an in-memory duplex, later TLS) instead of being a template in the headers.
-#include <cstddef>  // std::size_t
+#include <concepts>  // std::same_as
+#include <cstddef>   // std::size_t
 #include <memory>   // std::addressof
 #include <span>     // bytes
 
@@ -35,7 +36,7 @@ class io_ref {
 
 public:
     template <class IO>
-        requires af::io::async_read<IO> && af::io::async_write<IO>
+        requires af::io::async_read<IO> && af::io::async_write<IO> && (!std::same_as<IO, io_ref>)
     explicit io_ref(IO& io) noexcept : self_(std::addressof(io)), vt_(&vtable_for<IO>) {}
 
     af::poll<std::size_t> poll_read(context& cx, std::span<std::byte> b) { return vt_->read(self_, cx, b); }
