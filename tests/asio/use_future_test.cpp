@@ -24,6 +24,7 @@
 
 #include "af/core/task.hpp"
 #include "af/executor/block_on.hpp"
+#include "af/rt/runtime.hpp"
 #include "af/test/wake_counter.hpp"
 
 namespace asio_use_future_test {
@@ -254,6 +255,35 @@ TEST(AsioUseFuture, DropRacingCompletionOnTwoThreads) {
         EXPECT_EQ(k.use_count(), 1);
     }
     EXPECT_LE(completed, rounds);
+}
+
+// An af runtime shut down while its tasks await operations of an io_context that another
+// thread runs: the dropped futures cancel their operations there, and every handler runs on
+// live state (the kept pointer is released by the handler, after the runtime is gone).
+TEST(AsioUseFuture, RuntimeShutDownWithAsioOperationsInFlight) {
+    io_thread io;
+    constexpr int tasks = 16;
+    std::vector<std::unique_ptr<asio::steady_timer>> timers;
+    for (int i = 0; i < tasks; ++i) timers.push_back(std::make_unique<asio::steady_timer>(io.ioc, std::chrono::hours(1)));
+    auto kept = std::make_shared<int>(0);
+    std::atomic<int> polled{0};
+    {
+        af::rt::runtime rt = af::rt::builder().multi_thread().worker_threads(2).build();
+        for (int i = 0; i < tasks; ++i) {
+            rt.spawn([&polled, kept, t = timers[i].get()]() -> af::task<void> {
+                auto f = t->async_wait(af::asio::use_future).keep(kept);
+                polled.fetch_add(1);
+                co_await std::move(f);
+            }).detach();
+        }
+        auto deadline = std::chrono::steady_clock::now() + 20s;
+        while (polled.load() < tasks && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+        ASSERT_EQ(polled.load(), tasks);
+    }  // shut down: the tasks' futures are dropped on this thread
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (kept.use_count() != 1 && std::chrono::steady_clock::now() < deadline) std::this_thread::yield();
+    EXPECT_EQ(kept.use_count(), 1);
+    // No wait is pending any more: destroying the timers here does not race the io thread.
 }
 
 }  // namespace asio_use_future_test
