@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: MIT
+// af::http::url over Boost.URL. Boost 1.81 ships Boost.URL as a compiled library
+// (libboost-url1.81-dev) or as sources included once with <boost/url/src.hpp>: this file is
+// that one inclusion, so af_http needs no extra link line. (A program that also links
+// libboost_url.a itself would see these definitions twice; it should then drop this include
+// and link Boost::url instead.)
+#include "af/http/url.hpp"
+
+#include <boost/url/src.hpp>
+
+#include <charconv>   // the port
+#include <stdexcept>  // std::invalid_argument
+
+namespace af::http {
+
+namespace {
+[[noreturn]] void bad(std::string_view text, const char* why) {
+    throw std::invalid_argument("af::http::url: " + std::string(why) + ": " + std::string(text));
+}
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out) {
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    }
+    return out;
+}
+}  // namespace
+
+url url::parse(std::string_view text) {
+    auto r = boost::urls::parse_absolute_uri(boost::core::string_view(text.data(), text.size()));
+    if (!r) bad(text, "not an absolute URL");
+    const boost::urls::url_view& v = *r;
+    url u;
+    u.scheme_ = lower(std::string_view(v.scheme().data(), v.scheme().size()));
+    if (u.scheme_ != "http" && u.scheme_ != "https") bad(text, "not an http or https URL");
+    if (!v.has_authority() || v.encoded_host().empty()) bad(text, "no host");
+    auto host = v.encoded_host();
+    u.host_ = lower(std::string_view(host.data(), host.size()));
+    if (v.host_type() == boost::urls::host_type::ipv6) {
+        auto a = v.encoded_host_address();
+        u.host_ = "[" + lower(std::string_view(a.data(), a.size())) + "]";
+    }
+    u.port_ = u.scheme_ == "https" ? 443 : 80;
+    if (v.has_port()) {
+        auto p = v.port();
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), n);
+        if (p.empty()) {
+            // "http://h:/" : an empty port means the default (RFC 3986 3.2.3)
+        } else if (ec != std::errc() || end != p.data() + p.size() || n == 0 || n > 65535) {
+            bad(text, "bad port");
+        } else {
+            u.port_ = static_cast<std::uint16_t>(n);
+        }
+    }
+    auto path = v.encoded_path();
+    u.target_ = path.empty() ? std::string("/") : std::string(path.data(), path.size());
+    if (v.has_query()) {
+        auto q = v.encoded_query();
+        u.target_ += '?';
+        u.target_.append(q.data(), q.size());
+    }
+    return u;
+}
+
+std::string url::authority() const {
+    const std::uint16_t def = scheme_ == "https" ? 443 : 80;
+    return port_ == def ? host_ : host_ + ":" + std::to_string(port_);
+}
+
+}  // namespace af::http
