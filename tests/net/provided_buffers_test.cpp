@@ -22,6 +22,7 @@
 #include "af/core/task.hpp"
 #include "af/future/poll_fn.hpp"
 #include "af/future/yield_now.hpp"
+#include "af/io/shutdown.hpp"
 #include "af/net/tcp_stream.hpp"
 #include "af/net/unix_stream.hpp"
 #include "af/rt/detail/reactor.hpp"
@@ -219,6 +220,42 @@ TEST_P(provided_buffers, a_dry_pool_falls_back_and_no_buffer_stays_held) {
             pairs.clear();
             EXPECT_EQ(here().provided_buffers_held(), 0u) << "round " << round;
         }
+    });
+}
+
+// write_all_vectored over af::bytes chunks on a unix_stream's write half (poll_write_bytes:
+// no copy on io_uring), with empty chunks and chunks larger than the old 64 KiB copy buffer,
+// and write_bytes of one chunk: the peer reads every byte once, in order.
+TEST_P(provided_buffers, bytes_chunks_written_to_a_unix_write_half_arrive_in_order) {
+    std::uint32_t seed = test_seed();
+    SCOPED_TRACE("seed " + std::to_string(seed) + " (rerun with AF_TEST_SEED=" + std::to_string(seed) + ")");
+    rt().block_on([seed]() -> af::task<void> {
+        auto [a, b] = af::net::unix_stream::pair();
+        auto [r, w] = std::move(b).into_split();
+        std::mt19937 rng(seed);
+        std::vector<std::byte> all(1'000'000);
+        for (std::size_t i = 0; i < all.size(); ++i) all[i] = pattern(3, i);
+        const af::bytes data = af::bytes::copy_from(all);
+        std::vector<af::bytes> chunks;
+        std::size_t at = 0;
+        while (at < all.size() - 1000) {
+            std::size_t n = std::min<std::size_t>(all.size() - 1000 - at, rng() % 5 == 0 ? 0 : rng() % 150'000);
+            chunks.push_back(data.slice(at, at + n));
+            at += n;
+        }
+        auto reader = af::rt::spawn([](af::net::unix_stream in) -> af::task<std::vector<std::byte>> {
+            std::vector<std::byte> got;
+            std::vector<std::byte> buf(20'000);
+            while (std::size_t n = co_await in.read(buf)) got.insert(got.end(), buf.begin(), buf.begin() + static_cast<std::ptrdiff_t>(n));
+            co_return got;
+        }(std::move(a)));
+        co_await w.write_all_vectored(std::span<af::bytes>(chunks));
+        af::bytes tail = data.slice(at, all.size());
+        while (!tail.empty()) tail.advance(co_await w.write_bytes(tail));
+        co_await af::io::shutdown(w);
+        std::vector<std::byte> got = co_await std::move(reader);
+        EXPECT_EQ(got.size(), all.size());
+        EXPECT_TRUE(got == all) << "the bytes differ";
     });
 }
 
