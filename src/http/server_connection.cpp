@@ -69,6 +69,11 @@ bool iequals(std::string_view a, std::string_view b) noexcept {
     return true;
 }
 
+// now + d, saturating: a timeout of milliseconds::max() means "never".
+af::time::instant after(std::chrono::milliseconds d) noexcept {
+    return af::time::detail::saturating_add(af::time::instant::now(), std::chrono::duration_cast<std::chrono::nanoseconds>(d));
+}
+
 class connection;
 
 // The request body a service reads: pulls chunks through the connection.
@@ -547,7 +552,7 @@ af::task<void> connection::run(const any_service& svc) {
     for (;;) {
         begin_message();
         // --- the head ---
-        const auto idle_deadline = af::time::instant::now() + (first ? o_.header_read_timeout : o_.keep_alive_timeout);
+        const auto idle_deadline = after(first ? o_.header_read_timeout : o_.keep_alive_timeout);
         std::optional<af::time::instant> head_deadline;
         while (!head_complete_ && !failed()) {
             if (input_.empty()) {
@@ -588,7 +593,7 @@ af::task<void> connection::run(const any_service& svc) {
                 }
             }
             feed_head();
-            if (head_started_ && !head_deadline) head_deadline = af::time::instant::now() + o_.header_read_timeout;
+            if (head_started_ && !head_deadline) head_deadline = after(o_.header_read_timeout);
         }
         if (!head_complete_ && !failed()) fail(http::status::request_timeout, http::error::timed_out);
         if (failed()) {

@@ -41,7 +41,7 @@ concept service = std::copy_constructible<S> && std::invocable<S&, request> &&
 class any_service {
 public:
     template <class S>
-        requires service<S> && (!std::same_as<S, any_service>)
+        requires(!std::same_as<S, any_service>) && service<S>
     any_service(S s)  // NOLINT: implicit on purpose, a lambda converts
         : self_(std::make_shared<S>(std::move(s))), call_(&call<S>) {}
 
