@@ -251,6 +251,7 @@ af::task<void> exchange(client_conn& c, const method& m, const url& u, const hea
     if (auto e = h.get(header::expect)) expect = iequals(*e, "100-continue") && !no_content;
 
     c.begin_response(m == method::head);
+    if (h.has_token(header::connection, "close")) c.poison();  // we said so: the server will close
     c.stage_text(m.name());
     c.stage_text(" ");
     c.stage_text(u.target());

@@ -97,7 +97,7 @@ int client_conn::headers_done() {
     if (interim || forbids_body(status_)) {
         has_length_ = false;
         chunked_ = false;
-        return 0;  // the message ends here, and pauses there
+        return 1;  // llhttp: no body (it would read the Content-Length of a 304 as one)
     }
     const bool body = chunked_ || !has_length_ || content_length_ > 0;
     return body ? HPE_PAUSED : 0;

@@ -27,7 +27,7 @@ std::string lower(std::string_view s) {
 }  // namespace
 
 url url::parse(std::string_view text) {
-    auto r = boost::urls::parse_absolute_uri(boost::core::string_view(text.data(), text.size()));
+    auto r = boost::urls::parse_uri(boost::core::string_view(text.data(), text.size()));
     if (!r) bad(text, "not an absolute URL");
     const boost::urls::url_view& v = *r;
     url u;
