@@ -4,7 +4,11 @@
 
 # The Debian packages every build needs. Sanitizers need libclang-rt-16-dev (the runtimes are
 # not in clang-16 itself); gtest is needed to configure any preset with tests on.
-AF_BUILD_PACKAGES=(cmake ninja-build g++ libgtest-dev clang-16 libclang-rt-16-dev liburing-dev pkg-config)
+# af::http builds llhttp from node-llhttp's C sources and parses URLs with Boost.URL; af::asio
+# needs Boost's headers; the HTTP tests drive the server with curl and Python and the client
+# against nginx (Debian's policy-rc.d keeps the package from starting a system nginx).
+AF_BUILD_PACKAGES=(cmake ninja-build g++ libgtest-dev clang-16 libclang-rt-16-dev liburing-dev pkg-config
+                   node-llhttp libboost1.81-dev libboost-url1.81-dev curl python3 nginx-light)
 
 # af_ensure_packages PKG...: installs the packages that are missing, and nothing when all are
 # there, so reruns are quick. `apt-get update` only runs when a plain install fails (a fresh

@@ -143,38 +143,45 @@ TEST(mpsc, waiting_senders_are_served_first_come_first_served) {
     }
 }
 
-TEST(mpsc, cancelled_waiting_send_gives_up_its_place_and_the_next_is_woken) {
-    auto [tx, rx] = mpsc::bounded<int>(1);
+// A full channel of capacity 1 (holding 0) and two sends queued behind it, s1 first.
+struct two_waiting_sends {
+    std::pair<mpsc::sender<int>, mpsc::receiver<int>> ch = mpsc::bounded<int>(1);
+    mpsc::sender<int>& tx = ch.first;
+    mpsc::receiver<int>& rx = ch.second;
     af::test::wake_counter w1, w2, wr;
-    af::context c1(w1.waker()), c2(w2.waker()), cr(wr.waker());
-    EXPECT_TRUE(tx.try_send(0));
-    auto s1 = std::make_optional(tx.send(1));
-    auto s2 = tx.send(2);
-    EXPECT_TRUE(s1->poll(c1).is_pending());
-    EXPECT_TRUE(s2.poll(c2).is_pending());
+    af::context c1{w1.waker()}, c2{w2.waker()}, cr{wr.waker()};
+    std::optional<mpsc::send_future<int>> s1;
+    std::optional<mpsc::send_future<int>> s2;
+
+    two_waiting_sends() {
+        EXPECT_TRUE(tx.try_send(0));
+        s1.emplace(tx.send(1));
+        s2.emplace(tx.send(2));
+        EXPECT_TRUE(s1->poll(c1).is_pending());
+        EXPECT_TRUE(s2->poll(c2).is_pending());
+    }
+};
+
+TEST(mpsc, cancelled_waiting_send_gives_up_its_place_and_the_next_is_woken) {
+    two_waiting_sends t;
+    auto& [ch, tx, rx, w1, w2, wr, c1, c2, cr, s1, s2] = t;
     s1.reset();  // cancelled while queued
     EXPECT_EQ(w1.clones_alive(), 0u);
     EXPECT_EQ(rx.poll_next(cr).value(), 0);
     EXPECT_EQ(w2.count(), 1u);
-    EXPECT_TRUE(s2.poll(c2).value());
+    EXPECT_TRUE(s2->poll(c2).value());
     EXPECT_EQ(rx.poll_next(cr).value(), 2);
 }
 
 TEST(mpsc, send_cancelled_after_being_granted_a_slot_passes_it_on_without_losing_a_wake) {
-    auto [tx, rx] = mpsc::bounded<int>(1);
-    af::test::wake_counter w1, w2, wr;
-    af::context c1(w1.waker()), c2(w2.waker()), cr(wr.waker());
-    EXPECT_TRUE(tx.try_send(0));
-    auto s1 = std::make_optional(tx.send(1));
-    auto s2 = tx.send(2);
-    EXPECT_TRUE(s1->poll(c1).is_pending());
-    EXPECT_TRUE(s2.poll(c2).is_pending());
+    two_waiting_sends t;
+    auto& [ch, tx, rx, w1, w2, wr, c1, c2, cr, s1, s2] = t;
     EXPECT_EQ(rx.poll_next(cr).value(), 0);
     EXPECT_EQ(w1.count(), 1u);  // s1 holds the slot now...
     EXPECT_EQ(w2.count(), 0u);
     s1.reset();                 // ...and is cancelled before using it
     EXPECT_EQ(w2.count(), 1u);
-    EXPECT_TRUE(s2.poll(c2).value());
+    EXPECT_TRUE(s2->poll(c2).value());
     EXPECT_EQ(rx.poll_next(cr).value(), 2);
     EXPECT_TRUE(rx.poll_next(cr).is_pending());  // 1 was never sent
     EXPECT_TRUE(tx.try_send(3));                 // and no slot leaked
