@@ -66,7 +66,8 @@ struct echo_service {
         auto t = req.body().text();
         std::string b = co_await std::move(t);
         std::string text = std::string(req.method().name()) + " " + req.target() + " " + b;
-        if (auto trailer = req.body().trailers().get("x-sum")) text += " sum=" + std::string(*trailer);
+        http::header_map trailers = req.body().trailers();  // a value: keep it while reading it
+        if (auto trailer = trailers.get("x-sum")) text += " sum=" + std::string(*trailer);
         http::response r(http::status::ok, text);
         r.headers().append(http::header::date, "x");
         co_return r;
