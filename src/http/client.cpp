@@ -333,14 +333,9 @@ bool is_io_failure(const std::exception_ptr& e) {
 
 client::client(client_options o) : s_(std::make_shared<state>(o)) {}
 
-af::task<response> client::get(std::string target) const {
-    request r(method::get, std::move(target));
-    auto f = send(std::move(r));
-    co_return co_await std::move(f);
-}
-
-af::task<response> client::send(request req) const {
-    std::shared_ptr<state> st = s_;
+// The coroutine behind send: it owns a reference to the pool, so the client object itself may
+// be gone before the task is first polled.
+static af::task<response> send_on(std::shared_ptr<client::state> st, request req) {
     const client_options& o = st->opts;
     const url u = url::parse(req.target());
     if (u.is_https()) {
@@ -419,6 +414,10 @@ af::task<response> client::send(request req) const {
         co_return resp;
     }
 }
+
+af::task<response> client::send(request req) const { return send_on(s_, std::move(req)); }
+
+af::task<response> client::get(std::string target) const { return send_on(s_, request(method::get, std::move(target))); }
 
 client_stats client::stats() const {
     std::lock_guard lock(s_->m);

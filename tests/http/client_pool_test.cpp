@@ -19,6 +19,7 @@
 #include "af/rt/spawn.hpp"
 #include "af/stream/iter.hpp"
 #include "af/stream/next.hpp"
+#include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
 
 namespace http_client_pool_test {
@@ -511,6 +512,127 @@ TEST(HttpClientPool, ExpectContinueTimeoutSendsTheBodyAnyway) {
         http::response r = co_await std::move(s);
         EXPECT_EQ(co_await body_text(r), "hello");
         EXPECT_EQ(co_await std::move(srv), "data");
+    }());
+}
+
+// --- retry, idle timeout, idle limit, many tasks ---
+
+TEST(HttpClientPool, ReusedConnectionClosedBeforeAnswerIsRetriedOnce) {
+    auto rt = make_runtime();
+    rt.block_on([]() -> af::task<void> {
+        auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+        http::client c;
+        auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<std::string> {
+            peer a = co_await accept_one(l);
+            (void)co_await a.head();
+            co_await a.write(ok_hello);
+            (void)co_await a.head();  // the second request on the same connection...
+            a.s = af::net::tcp_stream();  // ...is not answered: the server closes instead
+            peer b = co_await accept_one(l);
+            auto h = co_await b.head();
+            std::string body = co_await b.exact(3);
+            co_await b.write(ok_hello);
+            co_return body;
+        }(l));
+        auto g1 = c.get(url_of(l, "/"));
+        http::response r1 = co_await std::move(g1);
+        EXPECT_EQ(co_await body_text(r1), "hello");
+        http::request post(http::method::post, url_of(l, "/"), "abc");
+        auto s2 = c.send(std::move(post));
+        http::response r2 = co_await std::move(s2);
+        EXPECT_EQ(co_await body_text(r2), "hello");
+        EXPECT_EQ(co_await std::move(srv), "abc");  // the same body, sent again
+        auto st = c.stats();
+        EXPECT_EQ(st.connects, 2u);
+        EXPECT_EQ(st.reuses, 1u);
+        EXPECT_EQ(st.retries, 1u);
+    }());
+}
+
+// Serves ok_hello on every connection, for every request, until the client hangs up.
+af::task<void> serve_conn(peer p) {
+    while (auto h = co_await p.head()) co_await p.write(ok_hello);
+}
+af::task<void> serve_forever(af::net::tcp_listener& l) {
+    for (;;) {
+        peer p = co_await accept_one(l);
+        af::rt::spawn(serve_conn(std::move(p)));
+    }
+}
+
+TEST(HttpClientPool, IdleTimeoutClosesPooledConnections) {
+    auto rt = make_runtime();
+    rt.block_on([]() -> af::task<void> {
+        auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+        auto srv = af::rt::spawn(serve_forever(l));
+        http::client_options o;
+        o.idle_timeout = 50ms;
+        http::client c(o);
+        auto g1 = c.get(url_of(l, "/"));
+        http::response r1 = co_await std::move(g1);
+        EXPECT_EQ(co_await body_text(r1), "hello");
+        EXPECT_EQ(c.stats().idle, 1u);
+        co_await af::time::sleep(120ms);  // the time under test, not a synchronisation
+        auto g2 = c.get(url_of(l, "/"));
+        http::response r2 = co_await std::move(g2);
+        EXPECT_EQ(co_await body_text(r2), "hello");
+        auto st = c.stats();
+        EXPECT_EQ(st.connects, 2u);
+        EXPECT_EQ(st.stale_dropped, 1u);
+        srv.abort();
+    }());
+}
+
+TEST(HttpClientPool, IdleLimitPerHost) {
+    auto rt = make_runtime();
+    rt.block_on([]() -> af::task<void> {
+        auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+        auto srv = af::rt::spawn(serve_forever(l));
+        http::client_options o;
+        o.max_idle_per_host = 2;
+        http::client c(o);
+        // Four responses open at once: four connections.
+        std::vector<http::response> open;
+        for (int i = 0; i < 4; ++i) {
+            auto g = c.get(url_of(l, "/"));
+            open.push_back(co_await std::move(g));
+        }
+        EXPECT_EQ(c.stats().connects, 4u);
+        for (auto& r : open) EXPECT_EQ(co_await body_text(r), "hello");
+        EXPECT_EQ(c.stats().idle, 2u);
+        c.clear_idle();
+        EXPECT_EQ(c.stats().idle, 0u);
+        srv.abort();
+    }());
+}
+
+TEST(HttpClientPool, ManyTasksOnAMultiThreadRuntimeShareOnePool) {
+    auto rt = af::rt::builder().multi_thread().worker_threads(2).enable_all().build();
+    rt.block_on([]() -> af::task<void> {
+        auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+        auto srv = af::rt::spawn(serve_forever(l));
+        http::client c;
+        const std::string u = url_of(l, "/");
+        std::vector<af::join_handle<int>> tasks;
+        for (int t = 0; t < 8; ++t) {
+            tasks.push_back(af::rt::spawn([](http::client c, std::string u) -> af::task<int> {
+                int ok = 0;
+                for (int i = 0; i < 10; ++i) {
+                    auto g = c.get(u);
+                    http::response r = co_await std::move(g);
+                    if (co_await body_text(r) == "hello") ++ok;
+                }
+                co_return ok;
+            }(c, u)));
+        }
+        int ok = 0;
+        for (auto& h : tasks) ok += co_await std::move(h);
+        EXPECT_EQ(ok, 80);
+        auto st = c.stats();
+        EXPECT_LE(st.connects, 8u);
+        EXPECT_EQ(st.connects + st.reuses, 80u);
+        EXPECT_EQ(st.idle, st.connects);
+        srv.abort();
     }());
 }
 
