@@ -90,7 +90,7 @@ constexpr std::uint64_t ud_wake = 1;    // the unpark eventfd's poll
 constexpr std::size_t max_io = 64 * 1024;
 
 // recv_select: a recv that takes its buffer from the pool; send_bytes / writev_bytes: stream
-// writes from the af::bytes chunks in side::holds (sockets / other descriptors).
+// writes from the af::bytes chunks in side::owned (sockets / other descriptors).
 enum class op_kind : std::uint8_t {
     none, read, recv, recv_select, recvmsg, accept, poll_in,
     write, send, send_bytes, writev_bytes, sendmsg, connect, poll_out
@@ -208,8 +208,13 @@ struct side {
     int bid = -1;                  // read side: the pool buffer holding `res` (released by the source)
     std::unique_ptr<char[]> buf;
     std::size_t cap = 0;
-    std::vector<af::bytes> holds;  // send_bytes / writev_bytes: the chunks the kernel reads from
-    std::vector<iovec> iovs;       // ... and their iovecs (the msghdr points here)
+    // send_bytes / writev_bytes: the chunks the kernel reads from and their iovecs (the msghdr
+    // points there). Allocated on a source's first such write: one pointer per side otherwise.
+    struct owned_chunks {
+        std::vector<af::bytes> holds;
+        std::vector<iovec> iovs;
+    };
+    std::unique_ptr<owned_chunks> owned;
     sockaddr_storage addr{};
     socklen_t addr_len = 0;
     msghdr msg{};
@@ -223,8 +228,10 @@ struct side {
         res = 0;
         off = 0;
         caller = nullptr;
-        holds.clear();  // no longer in the kernel: the chunks may go (capacity kept)
-        iovs.clear();
+        if (owned) {
+            owned->holds.clear();  // no longer in the kernel: the chunks may go (capacity kept)
+            owned->iovs.clear();
+        }
     }
     void reserve(std::size_t n) {
         if (cap >= n) return;
@@ -293,7 +300,7 @@ public:
     }
 
     // Writes from memory the operation owns: the source keeps a reference to each chunk it
-    // submits (side::holds) until the result is reported, the result is dropped, or the source
+    // submits (side::owned) until the result is reported, the result is dropped, or the source
     // is freed, so a dropped future cannot free the bytes under the kernel. No copy and no
     // 64 KiB limit; the write-once contract is the copy path's (take_written compares against
     // the held chunks, which cannot change: af::bytes is immutable).
@@ -318,15 +325,17 @@ public:
                 write_.reset();
             }
             if (len == 0) return 0L;
-            write_.holds.reserve(static_cast<std::size_t>(k));  // may throw: nothing submitted yet
-            write_.iovs.reserve(static_cast<std::size_t>(k));
-            for (int j = 0; j < k; ++j) write_.holds.push_back(chunks[index[j]]);
-            write_.iovs.assign(iov, iov + k);
+            if (!write_.owned) write_.owned = std::make_unique<side::owned_chunks>();  // may throw: nothing submitted yet
+            side::owned_chunks& o = *write_.owned;
+            o.holds.reserve(static_cast<std::size_t>(k));
+            o.iovs.reserve(static_cast<std::size_t>(k));
+            for (int j = 0; j < k; ++j) o.holds.push_back(chunks[index[j]]);
+            o.iovs.assign(iov, iov + k);
             write_.kind = kind;
             write_.len = len;
             write_.caller = first;
             write_.msg = {};
-            write_.msg.msg_iov = write_.iovs.data();
+            write_.msg.msg_iov = o.iovs.data();
             write_.msg.msg_iovlen = static_cast<std::size_t>(k);
             submit(write_, tag_write);
             submitted = true;
@@ -633,8 +642,8 @@ private:
     // The bytes the finished stream write sent from: the copy buffer, or the bytes chunks.
     const iovec* sent_iov(int& n) const noexcept {
         if (write_.kind == op_kind::send_bytes || write_.kind == op_kind::writev_bytes) {
-            n = static_cast<int>(write_.iovs.size());
-            return write_.iovs.data();
+            n = static_cast<int>(write_.owned->iovs.size());
+            return write_.owned->iovs.data();
         }
         n = 1;
         return &write_.iov;
@@ -1025,7 +1034,7 @@ void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
         io_uring_prep_sendmsg(sqe, fd(), &s.msg, MSG_NOSIGNAL | MSG_DONTWAIT);
         break;
     case op_kind::writev_bytes:
-        io_uring_prep_writev(sqe, fd(), s.iovs.data(), static_cast<unsigned>(s.iovs.size()), static_cast<__u64>(-1));
+        io_uring_prep_writev(sqe, fd(), s.owned->iovs.data(), static_cast<unsigned>(s.owned->iovs.size()), static_cast<__u64>(-1));
         break;
     case op_kind::sendmsg:
         // MSG_DONTWAIT: EAGAIN comes back to us (retry poll, then a fresh submit from `msg`).
