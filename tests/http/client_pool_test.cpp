@@ -27,7 +27,28 @@ namespace http_client_pool_test {
 namespace http = af::http;
 using namespace std::chrono_literals;
 
-af::rt::runtime make_runtime() { return af::rt::builder().current_thread().enable_all().build(); }
+// Every test runs on both I/O backends (the reuse check polls the socket itself, whichever
+// reactor owns it); io_uring skips where the kernel or the build lacks it.
+class HttpClientPool : public ::testing::TestWithParam<af::rt::io_backend> {};
+
+std::optional<af::rt::runtime> make_runtime(af::rt::io_backend b, bool multi = false) {
+    af::rt::builder rb;
+    if (multi) {
+        rb.multi_thread().worker_threads(2);
+    } else {
+        rb.current_thread();
+    }
+    rb.enable_all().io_backend(b);
+    try {
+        return rb.build();
+    } catch (const std::system_error&) {
+        return std::nullopt;
+    }
+}
+
+#define AF_HTTP_CLIENT_RUNTIME(...)                                                   \
+    auto rt = make_runtime(GetParam() __VA_OPT__(, ) __VA_ARGS__);                    \
+    if (!rt) GTEST_SKIP() << "this I/O backend is not available here";
 
 // One accepted connection, read as text.
 struct peer {
@@ -114,9 +135,9 @@ af::task<void> serve_n_on_one(af::net::tcp_listener& l, int n, std::vector<std::
     }
 }
 
-TEST(HttpClientPool, KeepAliveConnectionIsReused) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, KeepAliveConnectionIsReused) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         std::vector<std::string> heads;
         auto srv = af::rt::spawn(serve_n_on_one(l, 3, &heads));
@@ -148,9 +169,9 @@ af::task<void> serve_once_then_close(af::net::tcp_listener& l) {
     // the socket is closed here (FIN to the idle pooled connection)
 }
 
-TEST(HttpClientPool, ConnectionClosedByServerWhileIdleIsNotReused) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ConnectionClosedByServerWhileIdleIsNotReused) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn(serve_once_then_close(l));
@@ -174,9 +195,9 @@ TEST(HttpClientPool, ConnectionClosedByServerWhileIdleIsNotReused) {
     }());
 }
 
-TEST(HttpClientPool, ConnectionCloseIsHonoured) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ConnectionCloseIsHonoured) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<bool> {
@@ -211,9 +232,9 @@ TEST(HttpClientPool, ConnectionCloseIsHonoured) {
 
 // --- cancel-by-drop ---
 
-TEST(HttpClientPool, DroppingABodyMidwayClosesTheConnection) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, DroppingABodyMidwayClosesTheConnection) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<bool> {
@@ -247,9 +268,9 @@ TEST(HttpClientPool, DroppingABodyMidwayClosesTheConnection) {
     }());
 }
 
-TEST(HttpClientPool, DroppingSendBeforeTheHeadClosesTheConnection) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, DroppingSendBeforeTheHeadClosesTheConnection) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<bool> {
@@ -266,9 +287,9 @@ TEST(HttpClientPool, DroppingSendBeforeTheHeadClosesTheConnection) {
     }());
 }
 
-TEST(HttpClientPool, RequestTimeoutThrowsTimedOut) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, RequestTimeoutThrowsTimedOut) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client_options o;
         o.request_timeout = 100ms;
@@ -293,9 +314,9 @@ TEST(HttpClientPool, RequestTimeoutThrowsTimedOut) {
 
 // --- response framing ---
 
-TEST(HttpClientPool, ChunkedResponseWithTrailers) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ChunkedResponseWithTrailers) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<void> {
@@ -318,9 +339,9 @@ TEST(HttpClientPool, ChunkedResponseWithTrailers) {
     }());
 }
 
-TEST(HttpClientPool, ReadToCloseBody) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ReadToCloseBody) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<void> {
@@ -337,9 +358,9 @@ TEST(HttpClientPool, ReadToCloseBody) {
     }());
 }
 
-TEST(HttpClientPool, ShortBodyIsAnError) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ShortBodyIsAnError) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<void> {
@@ -361,9 +382,9 @@ TEST(HttpClientPool, ShortBodyIsAnError) {
     }());
 }
 
-TEST(HttpClientPool, HeadNoContentAndNotModifiedHaveNoBody) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, HeadNoContentAndNotModifiedHaveNoBody) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<void> {
@@ -401,9 +422,9 @@ TEST(HttpClientPool, HeadNoContentAndNotModifiedHaveNoBody) {
 
 // --- request bodies ---
 
-TEST(HttpClientPool, RequestBodiesWithLengthAndChunkedWithTrailers) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, RequestBodiesWithLengthAndChunkedWithTrailers) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         std::vector<std::string> got;
@@ -439,9 +460,9 @@ TEST(HttpClientPool, RequestBodiesWithLengthAndChunkedWithTrailers) {
 
 // --- Expect: 100-continue ---
 
-TEST(HttpClientPool, ExpectContinueWaitsForTheHundred) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ExpectContinueWaitsForTheHundred) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client_options o;
         o.expect_continue_timeout = 60s;  // a hang guard: the 100 comes
@@ -469,9 +490,9 @@ TEST(HttpClientPool, ExpectContinueWaitsForTheHundred) {
     }());
 }
 
-TEST(HttpClientPool, ExpectContinueRefusedSendsNoBody) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ExpectContinueRefusedSendsNoBody) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client_options o;
         o.expect_continue_timeout = 60s;
@@ -492,9 +513,9 @@ TEST(HttpClientPool, ExpectContinueRefusedSendsNoBody) {
     }());
 }
 
-TEST(HttpClientPool, ExpectContinueTimeoutSendsTheBodyAnyway) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ExpectContinueTimeoutSendsTheBodyAnyway) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client_options o;
         o.expect_continue_timeout = 50ms;
@@ -517,9 +538,9 @@ TEST(HttpClientPool, ExpectContinueTimeoutSendsTheBodyAnyway) {
 
 // --- retry, idle timeout, idle limit, many tasks ---
 
-TEST(HttpClientPool, ReusedConnectionClosedBeforeAnswerIsRetriedOnce) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ReusedConnectionClosedBeforeAnswerIsRetriedOnce) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         http::client c;
         auto srv = af::rt::spawn([](af::net::tcp_listener& l) -> af::task<std::string> {
@@ -560,9 +581,9 @@ af::task<void> serve_forever(af::net::tcp_listener& l) {
     }
 }
 
-TEST(HttpClientPool, IdleTimeoutClosesPooledConnections) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, IdleTimeoutClosesPooledConnections) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         auto srv = af::rt::spawn(serve_forever(l));
         http::client_options o;
@@ -583,9 +604,9 @@ TEST(HttpClientPool, IdleTimeoutClosesPooledConnections) {
     }());
 }
 
-TEST(HttpClientPool, IdleLimitPerHost) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, IdleLimitPerHost) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         auto srv = af::rt::spawn(serve_forever(l));
         http::client_options o;
@@ -606,9 +627,9 @@ TEST(HttpClientPool, IdleLimitPerHost) {
     }());
 }
 
-TEST(HttpClientPool, ManyTasksOnAMultiThreadRuntimeShareOnePool) {
-    auto rt = af::rt::builder().multi_thread().worker_threads(2).enable_all().build();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, ManyTasksOnAMultiThreadRuntimeShareOnePool) {
+    AF_HTTP_CLIENT_RUNTIME(true)
+    rt->block_on([]() -> af::task<void> {
         auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
         auto srv = af::rt::spawn(serve_forever(l));
         http::client c;
@@ -638,7 +659,7 @@ TEST(HttpClientPool, ManyTasksOnAMultiThreadRuntimeShareOnePool) {
 
 // --- URLs ---
 
-TEST(HttpClientPool, UrlParts) {
+TEST_P(HttpClientPool, UrlParts) {
     auto u = http::url::parse("HTTP://Example.COM:8080/a%20b?q=1#frag");
     EXPECT_EQ(u.scheme(), "http");
     EXPECT_EQ(u.host(), "example.com");
@@ -656,9 +677,9 @@ TEST(HttpClientPool, UrlParts) {
     EXPECT_THROW((void)http::url::parse("http://h:99999/"), std::invalid_argument);
 }
 
-TEST(HttpClientPool, HttpsIsAClearError) {
-    auto rt = make_runtime();
-    rt.block_on([]() -> af::task<void> {
+TEST_P(HttpClientPool, HttpsIsAClearError) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
         http::client c;
         std::string what;
         try {
@@ -670,5 +691,10 @@ TEST(HttpClientPool, HttpsIsAClearError) {
         EXPECT_NE(what.find("https is not supported"), std::string::npos) << what;
     }());
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, HttpClientPool, ::testing::Values(af::rt::io_backend::epoll, af::rt::io_backend::io_uring),
+                         [](const ::testing::TestParamInfo<af::rt::io_backend>& i) {
+                             return std::string(i.param == af::rt::io_backend::epoll ? "epoll" : "io_uring");
+                         });
 
 }  // namespace http_client_pool_test
