@@ -125,6 +125,16 @@ class incoming_body final : public body_source {
 public:
     incoming_body(std::unique_ptr<client_conn> c, std::weak_ptr<client::state> pool, std::string origin)
         : c_(std::move(c)), pool_(std::move(pool)), origin_(std::move(origin)), len_(c_->body_length()), chunked_(c_->chunked()) {}
+    incoming_body(const incoming_body&) = delete;
+    incoming_body& operator=(const incoming_body&) = delete;
+    // Dropped before its end: when the rest of the response is already read (a small body
+    // nobody wanted), the connection is at a clean boundary and goes back; otherwise it is
+    // half-read and closes with this object.
+    ~incoming_body() override {
+        if (c_ && c_->finish_buffered() && c_->reusable()) {
+            if (auto pool = pool_.lock()) pool->checkin(origin_, std::move(c_));
+        }
+    }
 
     af::poll<std::optional<af::bytes>> poll_next(context& cx) override {
         if (!c_) {

@@ -237,6 +237,16 @@ af::poll<std::optional<af::bytes>> client_conn::poll_body(context& cx) {
     }
 }
 
+bool client_conn::finish_buffered() noexcept {
+    for (;;) {
+        body_q_.clear();
+        if (failed()) return false;
+        if (msg_complete_) return true;
+        if (input_.empty()) return false;
+        feed();
+    }
+}
+
 bool client_conn::is_stale() const noexcept {
     pollfd p{};
     p.fd = s_.native_handle();

@@ -81,6 +81,9 @@ public:
     /// Whether it may go back to the pool: the response ended exactly at the end of the input,
     /// and both sides want to keep the connection.
     bool reusable() const noexcept { return msg_complete_ && keep_alive_ && !poisoned_ && !failed() && input_.empty() && body_q_.empty(); }
+    /// Parses what is already read, dropping body chunks, without reading more: true when
+    /// the response ends there (then the connection may be reusable).
+    bool finish_buffered() noexcept;
     /// Whether the peer closed or sent something unasked while the connection was idle
     /// (polled without waiting; such a connection must not be reused).
     bool is_stale() const noexcept;

@@ -268,6 +268,26 @@ TEST_P(HttpClientPool, DroppingABodyMidwayClosesTheConnection) {
     }());
 }
 
+TEST_P(HttpClientPool, DroppingABodyAlreadyReadWholeKeepsTheConnection) {
+    AF_HTTP_CLIENT_RUNTIME()
+    rt->block_on([]() -> af::task<void> {
+        auto l = af::net::tcp_listener::bind(af::net::socket_addr::parse("127.0.0.1:0"));
+        std::vector<std::string> heads;
+        auto srv = af::rt::spawn(serve_n_on_one(l, 2, &heads));
+        http::client c;
+        {
+            auto g = c.get(url_of(l, "/"));
+            http::response r = co_await std::move(g);  // "hello" came with the head
+        }  // dropped unread: the response is complete in the buffer, so the connection is clean
+        EXPECT_EQ(c.stats().idle, 1u);
+        auto g2 = c.get(url_of(l, "/"));
+        http::response r2 = co_await std::move(g2);
+        EXPECT_EQ(co_await body_text(r2), "hello");
+        co_await std::move(srv);
+        EXPECT_EQ(c.stats().connects, 1u);
+    }());
+}
+
 TEST_P(HttpClientPool, DroppingSendBeforeTheHeadClosesTheConnection) {
     AF_HTTP_CLIENT_RUNTIME()
     rt->block_on([]() -> af::task<void> {
