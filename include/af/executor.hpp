@@ -7,4 +7,5 @@
 #include "af/executor/local_pool.hpp"
 #include "af/executor/spawn.hpp"
 #include "af/executor/spawner.hpp"
+#include "af/executor/spawn_with_callback.hpp"
 #include "af/executor/thread_pool.hpp"
