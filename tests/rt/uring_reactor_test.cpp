@@ -28,6 +28,8 @@
 #include "af/rt/spawn.hpp"
 #include "af/test/wake_counter.hpp"
 
+namespace rt_uring_reactor_test {
+
 namespace {
 
 using af::rt::io_backend;
@@ -468,3 +470,5 @@ TEST(uring_reactor, automatic_gives_a_working_reactor) {
 }
 
 }  // namespace
+
+}  // namespace rt_uring_reactor_test

@@ -45,6 +45,8 @@
 #include "af/time/sleep.hpp"
 #include "net/support.hpp"
 
+namespace rt_write_once_test {
+
 namespace {
 
 using namespace std::chrono_literals;
@@ -638,3 +640,5 @@ TEST_P(write_once, a_udp_datagram_sent_again_from_another_buffer_arrives_once) {
 INSTANTIATE_TEST_SUITE_P(backends, write_once, af_net_test::all_params(), af_net_test::param_name);
 
 }  // namespace
+
+}  // namespace rt_write_once_test
