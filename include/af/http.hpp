@@ -15,9 +15,11 @@
 /// Which piece: `request` / `response` / `header_map` / `body` are the message model (one for
 /// HTTP/1.1 and the coming HTTP/2); a `service` is any callable from a request to a future
 /// of a response; `serve_connection` serves one connection of any byte stream; `server`
-/// accepts TCP connections, applies limits and shuts down gracefully. See the book chapter
+/// accepts TCP connections, applies limits and shuts down gracefully; `client` sends requests
+/// over a keep-alive connection pool, and `url` parses the URLs it takes. See the book chapter
 /// "HTTP" and docs/design/0020-http-body-and-service.md.
 #include "af/http/body.hpp"
+#include "af/http/client.hpp"
 #include "af/http/error.hpp"
 #include "af/http/header_map.hpp"
 #include "af/http/method.hpp"
@@ -27,5 +29,6 @@
 #include "af/http/server_connection.hpp"
 #include "af/http/service.hpp"
 #include "af/http/status.hpp"
+#include "af/http/url.hpp"
 #include "af/http/version.hpp"
 #include "af/net/socket_addr.hpp"  // server::bind's address

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 
 #include "af/executor/block_on.hpp"
@@ -65,6 +66,16 @@ TEST(http_message, bodies_know_their_length_and_collect_within_a_limit) {
     } catch (const std::system_error& e) {
         EXPECT_EQ(e.code(), http::error::body_too_large);
     }
+}
+
+TEST(http_message, header_names_from_std_string_match_case_insensitively) {
+    af::http::header_map h;
+    const std::string custom = "X-Request-Id";
+    const std::string known = "Content-Length";
+    h.append(custom, "7");
+    h.append(known, "12");
+    EXPECT_EQ(h.get("x-request-id"), std::optional<std::string_view>("7"));
+    EXPECT_EQ(h.get(af::http::header::content_length), std::optional<std::string_view>("12"));
 }
 
 TEST(http_message, trailers_follow_the_body) {

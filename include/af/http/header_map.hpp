@@ -38,6 +38,7 @@ public:
     /// `name` is not an RFC 9110 token: empty, or with a space, colon or control byte).
     header_name(std::string_view name) : header_name(from(name)) {}  // NOLINT: implicit on purpose
     header_name(const char* name) : header_name(from(name)) {}       // NOLINT: implicit on purpose
+    header_name(const std::string& name) : header_name(from(name)) {}  // NOLINT: implicit on purpose
     static header_name from(std::string_view name);                   // src/http/header_map.cpp
 
     /// The name in lower case.
