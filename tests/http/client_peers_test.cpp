@@ -89,10 +89,17 @@ private:
     unsigned port_ = 0;
 };
 
-TEST(HttpClientPeersPython, FixedChunkedSlowAndClose) {
+// Starts the Python server for each test, or skips the test when it cannot.
+class http_client_with_python : public ::testing::Test {
+protected:
+    void SetUp() override {
+        if (!py.up()) GTEST_SKIP() << "python3 could not start tests/http/client_peer_server.py";
+    }
     python_peer py;
-    if (!py.up()) GTEST_SKIP() << "python3 could not start tests/http/client_peer_server.py";
-    auto rt = make_runtime();
+    af::rt::runtime rt = make_runtime();
+};
+
+TEST_F(http_client_with_python, fixed_chunked_slow_closing_and_big_responses_are_read_whole) {
     rt.block_on([](const python_peer& py) -> af::task<void> {
         http::client c;
         for (int i = 0; i < 2; ++i) {
@@ -132,10 +139,7 @@ TEST(HttpClientPeersPython, FixedChunkedSlowAndClose) {
     }(py));
 }
 
-TEST(HttpClientPeersPython, UploadsWithLengthChunkedAndExpectContinue) {
-    python_peer py;
-    if (!py.up()) GTEST_SKIP() << "python3 could not start tests/http/client_peer_server.py";
-    auto rt = make_runtime();
+TEST_F(http_client_with_python, uploads_with_a_length_chunked_and_with_expect_continue_arrive_whole) {
     rt.block_on([](const python_peer& py) -> af::task<void> {
         http::client c;
         http::request a(http::method::post, py.url("/sum"), "abc");
@@ -252,12 +256,20 @@ private:
     bool up_ = false;
 };
 
-TEST(HttpClientPeersNginx, StaticFilesHeadNotFoundAndKeepAlive) {
-    auto bin = find_nginx();
-    if (!bin) GTEST_SKIP() << "nginx is not installed (Debian: apt-get install nginx-light)";
-    nginx_peer ng(*bin);
-    if (!ng.up()) GTEST_SKIP() << "nginx did not start: " << ng.error_log();
-    auto rt = make_runtime();
+// Starts nginx for each test, or skips the test where it is not installed or does not start.
+class http_client_with_nginx : public ::testing::Test {
+protected:
+    void SetUp() override {
+        auto bin = find_nginx();
+        if (!bin) GTEST_SKIP() << "nginx is not installed (Debian: apt-get install nginx-light)";
+        ng.emplace(*bin);
+        if (!ng->up()) GTEST_SKIP() << "nginx did not start: " << ng->error_log();
+    }
+    std::optional<nginx_peer> ng;
+    af::rt::runtime rt = make_runtime();
+};
+
+TEST_F(http_client_with_nginx, static_files_head_404_and_304_share_one_kept_alive_connection) {
     rt.block_on([](const nginx_peer& ng) -> af::task<void> {
         http::client c;
         auto g1 = c.get(ng.url("/hello.txt"));
@@ -297,15 +309,10 @@ TEST(HttpClientPeersNginx, StaticFilesHeadNotFoundAndKeepAlive) {
         EXPECT_EQ(st.connects, 1u);
         EXPECT_EQ(st.reuses, 4u);
         EXPECT_EQ(st.idle, 1u);
-    }(ng));
+    }(*ng));
 }
 
-TEST(HttpClientPeersNginx, ChunkedUploadThenDownload) {
-    auto bin = find_nginx();
-    if (!bin) GTEST_SKIP() << "nginx is not installed (Debian: apt-get install nginx-light)";
-    nginx_peer ng(*bin);
-    if (!ng.up()) GTEST_SKIP() << "nginx did not start: " << ng.error_log();
-    auto rt = make_runtime();
+TEST_F(http_client_with_nginx, a_chunked_upload_is_stored_and_reads_back_the_same) {
     rt.block_on([](const nginx_peer& ng) -> af::task<void> {
         http::client c;
         std::vector<af::bytes> parts;
@@ -323,7 +330,7 @@ TEST(HttpClientPeersNginx, ChunkedUploadThenDownload) {
         EXPECT_EQ(t.text.substr(0, 3), "AAA");
         EXPECT_EQ(t.text.substr(1000, 3), "BBB");
         EXPECT_EQ(c.stats().connects, 1u);
-    }(ng));
+    }(*ng));
 }
 
 }  // namespace http_client_peers_test
