@@ -196,21 +196,28 @@ af::poll<std::size_t> client_conn::poll_fill(context& cx) {
     return *p;
 }
 
+// One step of the parser: feed what is buffered, else act on the end of the stream, else read
+// more. Pending only when the read is.
+af::poll<void> client_conn::poll_step(context& cx) {
+    if (!input_.empty()) {
+        feed();
+        return {};
+    }
+    if (eof_) {
+        at_eof();
+        return {};
+    }
+    auto r = poll_fill(cx);
+    if (r.is_pending()) return pending;
+    if (*r == 0) at_eof();
+    return {};
+}
+
 af::poll<void> client_conn::poll_head(context& cx) {
     for (;;) {
         if (failed()) throw_failure();
         if (head_complete_) return {};
-        if (!input_.empty()) {
-            feed();
-            continue;
-        }
-        if (eof_) {
-            at_eof();
-            continue;
-        }
-        auto r = poll_fill(cx);
-        if (r.is_pending()) return pending;
-        if (*r == 0) at_eof();
+        if (poll_step(cx).is_pending()) return pending;
     }
 }
 
@@ -223,17 +230,7 @@ af::poll<std::optional<af::bytes>> client_conn::poll_body(context& cx) {
         }
         if (failed()) throw_failure();
         if (msg_complete_) return af::detail::stream_end<af::bytes>();
-        if (!input_.empty()) {
-            feed();
-            continue;
-        }
-        if (eof_) {
-            at_eof();
-            continue;
-        }
-        auto r = poll_fill(cx);
-        if (r.is_pending()) return pending;
-        if (*r == 0) at_eof();
+        if (poll_step(cx).is_pending()) return pending;
     }
 }
 

@@ -109,6 +109,7 @@ private:
     void feed();
     void at_eof();
     af::poll<std::size_t> poll_fill(context& cx);
+    af::poll<void> poll_step(context& cx);
     void stage_wbuf() {
         if (!wbuf_.empty()) staged_.push_back(wbuf_.split().freeze());
     }
