@@ -31,6 +31,7 @@
 #include "af/stream/next.hpp"
 #include "af/time/instant.hpp"
 #include "af/time/timeout.hpp"
+#include "ascii.hpp"
 #include "client_conn.hpp"
 
 namespace af::http {
@@ -189,17 +190,6 @@ bool sends_zero_length(const method& m) noexcept {
     }
 }
 
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-        if (x != y) return false;
-    }
-    return true;
-}
-
 af::task<std::unique_ptr<client_conn>> open(url u, detail::client_limits lim) {
     auto look = af::net::lookup_host(u.host_and_port());
     std::vector<af::net::socket_addr> addrs = co_await std::move(look);
@@ -258,7 +248,7 @@ af::task<void> exchange(client_conn& c, const method& m, const url& u, const hea
     const bool no_content = len && *len == 0 && !trailers;
     const bool chunked = !no_content && (!len || trailers);
     bool expect = false;
-    if (auto e = h.get(header::expect)) expect = iequals(*e, "100-continue") && !no_content;
+    if (auto e = h.get(header::expect)) expect = detail::iequals(*e, "100-continue") && !no_content;
 
     c.begin_response(m == method::head);
     if (h.has_token(header::connection, "close")) c.poison();  // we said so: the server will close

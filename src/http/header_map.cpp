@@ -7,6 +7,8 @@
 #include <array>      // the index by length
 #include <stdexcept>  // std::invalid_argument
 
+#include "ascii.hpp"
+
 namespace af::http {
 
 namespace {
@@ -19,15 +21,6 @@ constexpr std::string_view names[] = {
 constexpr std::size_t count = sizeof(names) / sizeof(names[0]);
 static_assert(count < 0xff, "header ids are one byte, 0xff meaning custom");
 
-constexpr unsigned char lower(unsigned char c) noexcept { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lower(static_cast<unsigned char>(a[i])) != lower(static_cast<unsigned char>(b[i]))) return false;
-    }
-    return true;
-}
 
 // RFC 9110 5.6.2 tchar.
 bool is_tchar(unsigned char c) noexcept {
@@ -61,7 +54,7 @@ header_name header_name::from(std::string_view name) {
     if (name.size() <= max_len) {
         for (std::uint8_t k = 0; k < index.n[name.size()]; ++k) {
             std::uint8_t id = index.ids[name.size()][k];
-            if (iequals(names[id], name)) return header_name(id);
+            if (detail::iequals(names[id], name)) return header_name(id);
         }
     }
     if (name.empty()) throw std::invalid_argument("af::http::header_name: empty name");
@@ -70,12 +63,12 @@ header_name header_name::from(std::string_view name) {
     for (std::size_t i = 0; i < name.size(); ++i) {
         auto c = static_cast<unsigned char>(name[i]);
         if (!is_tchar(c)) throw std::invalid_argument("af::http::header_name: not a token: " + std::string(name));
-        h.custom_[i] = static_cast<char>(lower(c));
+        h.custom_[i] = detail::ascii_lower(name[i]);
     }
     return h;
 }
 
-bool header_name::equals(std::string_view other) const noexcept { return iequals(str(), other); }
+bool header_name::equals(std::string_view other) const noexcept { return detail::iequals(str(), other); }
 
 namespace {
 void check_value(std::string_view v) {
@@ -133,7 +126,7 @@ bool header_map::has_token(const header_name& name, std::string_view token) cons
             std::string_view item = v.substr(0, comma);
             while (!item.empty() && (item.front() == ' ' || item.front() == '\t')) item.remove_prefix(1);
             while (!item.empty() && (item.back() == ' ' || item.back() == '\t')) item.remove_suffix(1);
-            if (iequals(item, token)) return true;
+            if (detail::iequals(item, token)) return true;
             if (comma == std::string_view::npos) break;
             v.remove_prefix(comma + 1);
         }

@@ -41,6 +41,7 @@
 #include "af/stream/next.hpp"
 #include "af/time/instant.hpp"
 #include "af/time/timeout.hpp"
+#include "ascii.hpp"
 #include "date.hpp"
 #include "shutdown.hpp"
 
@@ -57,17 +58,6 @@ constexpr std::uint64_t drain_limit = 256 * 1024;
 // reset, which can destroy the response before the client reads it (RFC 9112 9.6).
 constexpr std::chrono::milliseconds linger_time{1000};
 constexpr std::size_t linger_limit = 256 * 1024;
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-    if (a.size() != b.size()) return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        char x = a[i], y = b[i];
-        if (x >= 'A' && x <= 'Z') x = static_cast<char>(x + 32);
-        if (y >= 'A' && y <= 'Z') y = static_cast<char>(y + 32);
-        if (x != y) return false;
-    }
-    return true;
-}
 
 // now + d, saturating: a timeout of milliseconds::max() means "never".
 af::time::instant after(std::chrono::milliseconds d) noexcept {
