@@ -27,9 +27,18 @@ const llhttp_settings_t& client_conn::settings() noexcept {
             self(p).got_bytes_ = true;
             return 0;
         };
-        t.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).add_span(self(p).field_, at, n); };
-        t.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).add_span(self(p).value_, at, n); };
-        t.on_header_value_complete = [](llhttp_t* p) -> int { return self(p).commit_field(); };
+        t.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) -> int {
+            auto& c = self(p);
+            return c.on_fault(c.fields_.add_name(at, n, c.head_complete_, c.lim_.max_head_bytes));
+        };
+        t.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) -> int {
+            auto& c = self(p);
+            return c.on_fault(c.fields_.add_value(at, n, c.head_complete_, c.lim_.max_head_bytes));
+        };
+        t.on_header_value_complete = [](llhttp_t* p) -> int {
+            auto& c = self(p);
+            return c.on_fault(c.fields_.commit(c.head_complete_ ? c.trailers_ : c.headers_, c.lim_.max_headers));
+        };
         t.on_headers_complete = [](llhttp_t* p) -> int { return self(p).headers_done(); };
         t.on_body = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).body_data(at, n); };
         t.on_message_complete = [](llhttp_t* p) -> int {
@@ -43,38 +52,16 @@ const llhttp_settings_t& client_conn::settings() noexcept {
 
 void client_conn::throw_failure() const { throw af::error(err_, std::string("af::http::client: ") + why_); }
 
-int client_conn::add_span(std::string& to, const char* at, std::size_t n) {
-    if (head_complete_) {  // trailers: the head limit applies to them too
-        trailer_bytes_ += n;
-        if (trailer_bytes_ > lim_.max_head_bytes) {
-            fail(http::error::head_too_large, "response trailers too large");
-            return HPE_USER;
-        }
+// A field-line fault as the client reports it (0 lets llhttp go on).
+int client_conn::on_fault(h1_fields::fault f) noexcept {
+    switch (f) {
+        case h1_fields::fault::none: return 0;
+        case h1_fields::fault::too_large: fail(http::error::head_too_large, "response trailers too large"); break;
+        case h1_fields::fault::too_many: fail(http::error::too_many_headers, "too many header fields in the response"); break;
+        case h1_fields::fault::bad_value: fail(http::error::malformed, "a response field value holds CR, LF or NUL"); break;
+        case h1_fields::fault::bad_name: fail(http::error::malformed, "a response field name is not a token"); break;
     }
-    to.append(at, n);
-    return 0;
-}
-
-int client_conn::commit_field() {
-    if (++field_count_ > lim_.max_headers) {
-        fail(http::error::too_many_headers, "too many header fields in the response");
-        return HPE_USER;
-    }
-    while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
-    if (value_.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-        fail(http::error::malformed, "a response field value holds CR, LF or NUL");
-        return HPE_USER;
-    }
-    try {
-        header_name n = header_name::from(field_);
-        (head_complete_ ? trailers_ : headers_).append_unchecked(std::move(n), std::move(value_));
-    } catch (...) {
-        fail(http::error::malformed, "a response field name is not a token");
-        return HPE_USER;
-    }
-    field_.clear();
-    value_.clear();
-    return 0;
+    return HPE_USER;
 }
 
 int client_conn::headers_done() {
@@ -85,7 +72,7 @@ int client_conn::headers_done() {
     chunked_ = (p_.flags & F_CHUNKED) != 0;
     has_length_ = (p_.flags & F_CONTENT_LENGTH) != 0;
     content_length_ = p_.content_length;
-    field_count_ = 0;  // trailers are counted on their own
+    fields_.end_of_head();
     const bool interim = p_.status_code < 200;
     if (head_request_ && !interim) {
         // A response to HEAD describes a body it does not carry (RFC 9110 9.3.2): its
@@ -115,14 +102,13 @@ int client_conn::body_data(const char* at, std::size_t n) noexcept {
 }
 
 void client_conn::reset_message() {
-    field_.clear();
-    value_.clear();
+    fields_.reset();
     headers_ = header_map();
     trailers_ = header_map();
     body_q_.clear();
     status_ = {};
     head_complete_ = msg_complete_ = chunked_ = has_length_ = false;
-    head_bytes_ = trailer_bytes_ = field_count_ = 0;
+    head_bytes_ = 0;
     content_length_ = 0;
 }
 

@@ -16,7 +16,7 @@
 #include <cstdint>   // lengths
 #include <deque>     // body chunks parsed, not yet read
 #include <optional>  // lengths
-#include <string>    // spans being accumulated
+#include <string>
 #include <vector>    // staged output
 
 #include "af/bytes/bytes.hpp"
@@ -28,6 +28,7 @@
 #include "af/http/status.hpp"
 #include "af/http/version.hpp"
 #include "af/net/tcp_stream.hpp"
+#include "h1_fields.hpp"
 
 namespace af::http::detail {
 
@@ -101,8 +102,7 @@ private:
     bool failed() const noexcept { return err_ != http::error{}; }
     [[noreturn]] void throw_failure() const;
 
-    int add_span(std::string& to, const char* at, std::size_t n);
-    int commit_field();
+    int on_fault(h1_fields::fault f) noexcept;
     int headers_done();
     int body_data(const char* at, std::size_t n) noexcept;
     void reset_message();
@@ -122,7 +122,7 @@ private:
     af::bytes_mut rbuf_;
     af::bytes input_;  // read, not yet parsed
 
-    std::string field_, value_;
+    h1_fields fields_;
     header_map headers_, trailers_;
     std::deque<af::bytes> body_q_;
     http::status status_{};
@@ -130,7 +130,7 @@ private:
     bool head_request_ = false;
     bool head_complete_ = false, msg_complete_ = false, chunked_ = false, has_length_ = false;
     bool keep_alive_ = false, got_bytes_ = false, poisoned_ = false, eof_ = false;
-    std::size_t head_bytes_ = 0, trailer_bytes_ = 0, field_count_ = 0;
+    std::size_t head_bytes_ = 0;
     std::uint64_t content_length_ = 0;
     http::error err_{};
     const char* why_ = "";

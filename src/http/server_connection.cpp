@@ -43,6 +43,7 @@
 #include "af/time/timeout.hpp"
 #include "ascii.hpp"
 #include "date.hpp"
+#include "h1_fields.hpp"
 #include "shutdown.hpp"
 
 namespace af::http::detail {
@@ -122,9 +123,18 @@ private:
                 self(p).url_.append(at, n);
                 return 0;
             };
-            t.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).add_span(self(p).field_, at, n); };
-            t.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).add_span(self(p).value_, at, n); };
-            t.on_header_value_complete = [](llhttp_t* p) -> int { return self(p).commit_field(); };
+            t.on_header_field = [](llhttp_t* p, const char* at, std::size_t n) -> int {
+                auto& c = self(p);
+                return c.on_fault(c.fields_.add_name(at, n, c.head_complete_, c.o_.max_head_bytes));
+            };
+            t.on_header_value = [](llhttp_t* p, const char* at, std::size_t n) -> int {
+                auto& c = self(p);
+                return c.on_fault(c.fields_.add_value(at, n, c.head_complete_, c.o_.max_head_bytes));
+            };
+            t.on_header_value_complete = [](llhttp_t* p) -> int {
+                auto& c = self(p);
+                return c.on_fault(c.fields_.commit(c.head_complete_ ? c.trailers_ : c.headers_, c.o_.max_headers));
+            };
             t.on_headers_complete = [](llhttp_t* p) -> int { return self(p).headers_done(); };
             t.on_body = [](llhttp_t* p, const char* at, std::size_t n) -> int { return self(p).body_data(at, n); };
             t.on_message_complete = [](llhttp_t* p) -> int {
@@ -144,45 +154,21 @@ private:
     }
     bool failed() const noexcept { return err_status_ != http::status{}; }
 
-    int add_span(std::string& to, const char* at, std::size_t n) {
-        if (head_complete_) {  // trailers: the head limit applies to them too
-            trailer_bytes_ += n;
-            if (trailer_bytes_ > o_.max_head_bytes) {
-                fail(http::status::request_header_fields_too_large, http::error::head_too_large);
-                return HPE_USER;
-            }
+    // A field-line fault as this side answers it (0 lets llhttp go on).
+    int on_fault(h1_fields::fault f) noexcept {
+        switch (f) {
+            case h1_fields::fault::none: return 0;
+            case h1_fields::fault::too_large: fail(http::status::request_header_fields_too_large, http::error::head_too_large); break;
+            case h1_fields::fault::too_many: fail(http::status::request_header_fields_too_large, http::error::too_many_headers); break;
+            case h1_fields::fault::bad_value:
+            case h1_fields::fault::bad_name: fail(http::status::bad_request, http::error::malformed); break;
         }
-        to.append(at, n);
-        return 0;
-    }
-
-    int commit_field() noexcept {
-        if (++field_count_ > o_.max_headers) {
-            fail(http::status::request_header_fields_too_large, http::error::too_many_headers);
-            return HPE_USER;
-        }
-        // llhttp drops the leading whitespace of a value, not the trailing (RFC 9112 5: OWS).
-        while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
-        // A CR or LF left inside a value is obs-fold or a bare CR that got through: refuse.
-        if (value_.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
-            fail(http::status::bad_request, http::error::malformed);
-            return HPE_USER;
-        }
-        try {
-            header_name n = header_name::from(field_);
-            (head_complete_ ? trailers_ : headers_).append_unchecked(std::move(n), std::move(value_));
-        } catch (...) {  // a name that is not a token, or out of memory: never through C code
-            fail(http::status::bad_request, http::error::malformed);
-            return HPE_USER;
-        }
-        field_.clear();
-        value_.clear();
-        return 0;
+        return HPE_USER;
     }
 
     int headers_done() noexcept {
         head_complete_ = true;
-        field_count_ = 0;
+        fields_.end_of_head();
         if (p_.http_major != 1) {
             fail(http::status::http_version_not_supported, http::error::malformed);
             return HPE_PAUSED;
@@ -282,14 +268,13 @@ private:
 
     void begin_message() {
         url_.clear();
-        field_.clear();
-        value_.clear();
+        fields_.reset();
         headers_ = header_map();
         trailers_ = header_map();
         body_q_.clear();
         head_started_ = head_complete_ = msg_complete_ = false;
         chunked_ = has_length_ = body_expected_ = need_continue_ = false;
-        head_bytes_ = trailer_bytes_ = field_count_ = 0;
+        head_bytes_ = 0;
         prev_lf_ = false;
         body_bytes_ = content_length_ = 0;
     }
@@ -344,7 +329,8 @@ private:
     af::bytes_mut rbuf_;
     af::bytes input_;  // read, not yet parsed
 
-    std::string url_, field_, value_;
+    std::string url_;
+    h1_fields fields_;
     header_map headers_, trailers_;
     std::deque<af::bytes> body_q_;
     http::method method_;
@@ -353,7 +339,7 @@ private:
     bool chunked_ = false, has_length_ = false, body_expected_ = false, need_continue_ = false;
     bool keep_alive_ = true;
     bool prev_lf_ = false;  // the last head byte fed was LF (obs-fold check)
-    std::size_t head_bytes_ = 0, trailer_bytes_ = 0, field_count_ = 0;
+    std::size_t head_bytes_ = 0;
     std::uint64_t body_bytes_ = 0, content_length_ = 0;
     http::status err_status_{};
     http::error err_{};
