@@ -20,13 +20,16 @@ namespace af::http {
 
 enum class error {
     malformed = 1,       ///< the peer sent bytes that are not HTTP/1.1 (400)
-    head_too_large,      ///< the request line and fields exceed the limit (431)
+    head_too_large,      ///< the start line and fields exceed the limit (server: 431)
     too_many_headers,    ///< more header fields than the limit (431)
     body_too_large,      ///< the body exceeds the limit (413)
-    timed_out,           ///< the peer was too slow to send the head (408)
+    timed_out,           ///< the peer was too slow to send the head (server: 408)
     incomplete_body,     ///< the connection ended before the body did
     body_gone,           ///< the body was read after its exchange was over
     length_mismatch,     ///< a streamed body produced another size than its length()
+    connection_closed,   ///< the peer closed the connection before a complete message (client: 0 bytes of a response)
+    unsupported_scheme,  ///< a URL whose scheme af::http cannot speak (only http:// for now)
+    body_timed_out,      ///< the peer was too slow to send the next part of a body (408)
 };
 
 namespace detail {
@@ -36,13 +39,16 @@ public:
     std::string message(int c) const override {
         switch (static_cast<error>(c)) {
             case error::malformed: return "malformed http message";
-            case error::head_too_large: return "request head too large";
+            case error::head_too_large: return "message head too large";
             case error::too_many_headers: return "too many header fields";
             case error::body_too_large: return "body too large";
-            case error::timed_out: return "timed out reading the request head";
+            case error::timed_out: return "timed out reading the message head";
             case error::incomplete_body: return "connection closed before the end of the body";
-            case error::body_gone: return "request body read after its exchange ended";
+            case error::body_gone: return "body read after its exchange ended";
             case error::length_mismatch: return "body size differs from its declared length";
+            case error::connection_closed: return "connection closed before a complete message";
+            case error::unsupported_scheme: return "unsupported url scheme";
+            case error::body_timed_out: return "timed out waiting for the body";
         }
         return "unknown af.http error";
     }
