@@ -29,6 +29,7 @@ add_test(NAME install.find_package_consumer
           -DWORK_DIR=${CMAKE_CURRENT_BINARY_DIR}/install_test
           -DGENERATOR=${CMAKE_GENERATOR} -DCXX=${CMAKE_CXX_COMPILER}
           "-DCXX_FLAGS=${CMAKE_CXX_FLAGS}" -DBUILD_TYPE=${CMAKE_BUILD_TYPE}
+          -DWITH_HTTP=$<TARGET_EXISTS:af_http> -DWITH_ASIO=$<TARGET_EXISTS:af_asio>
           -P ${PROJECT_SOURCE_DIR}/tests/install/run.cmake)
 set_tests_properties(install.find_package_consumer PROPERTIES LABELS install TIMEOUT 300)
 

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # Install-and-consume driver (cmake -P): installs af's build tree into a fresh prefix, then
 # configures, builds and runs the consumer project in this folder against that prefix only.
-# Inputs: AF_BUILD_DIR, CONSUMER_DIR, WORK_DIR, GENERATOR, CXX, CXX_FLAGS, BUILD_TYPE.
+# Inputs: AF_BUILD_DIR, CONSUMER_DIR, WORK_DIR, GENERATOR, CXX, CXX_FLAGS, BUILD_TYPE, and
+# WITH_HTTP / WITH_ASIO (ON when the build tree has that optional module).
 foreach(var AF_BUILD_DIR CONSUMER_DIR WORK_DIR GENERATOR CXX)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "install test: ${var} is not set")
@@ -33,7 +34,8 @@ endforeach()
 step("configure the consumer"
   ${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${build}" -G "${GENERATOR}"
     "-DCMAKE_CXX_COMPILER=${CXX}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
-    "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+    "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+    "-DWITH_HTTP=${WITH_HTTP}" "-DWITH_ASIO=${WITH_ASIO}")
 string(FIND "${step_output}" "found in ${prefix}/" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "install test: af was not found in the installed prefix:\n${step_output}")
@@ -47,5 +49,19 @@ endif()
 step("run the runtime consumer" "${build}/rt_app")
 if(NOT step_output MATCHES "runtime: 42")
   message(FATAL_ERROR "install test: unexpected runtime consumer output:\n${step_output}")
+endif()
+if(WITH_HTTP)
+  step("run the http consumer" "${build}/http_app")
+  if(NOT step_output MATCHES "http: 200 installed")
+    message(FATAL_ERROR "install test: unexpected http consumer output:\n${step_output}")
+  endif()
+elseif(EXISTS "${prefix}/include/af/http")
+  message(FATAL_ERROR "install test: af::http was not built, yet its headers were installed")
+endif()
+if(WITH_ASIO)
+  step("run the asio consumer" "${build}/asio_app")
+  if(NOT step_output MATCHES "asio: 42")
+    message(FATAL_ERROR "install test: unexpected asio consumer output:\n${step_output}")
+  endif()
 endif()
 message(STATUS "install test: ok")
