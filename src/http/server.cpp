@@ -3,7 +3,9 @@
 // include/af/http/server.hpp. Two signals: `stop` (stop accepting, close idle connections,
 // `Connection: close` on busy ones) and `force` (after the grace period: drop every connection
 // future, which closes its socket). `active` counts connection tasks; the last one to end wakes
-// `all_done`.
+// `all_done`. At `max_connections` the accept loop waits on `slot_free` (woken by a connection
+// that ends while the count is at the cap) instead of accepting: the kernel's backlog holds the
+// new connections meanwhile. Out of descriptors, accept() itself backs off (tcp_listener).
 #include "af/http/server.hpp"
 
 #include <atomic>     // connection count
@@ -31,10 +33,12 @@ struct server::state {
     std::atomic<std::int64_t> grace_ms{0};
     std::atomic<std::size_t> active{0};
     af::sync::notify all_done;
+    af::sync::notify slot_free;
 };
 
 server server::bind(const af::net::socket_addr& addr, any_service svc, server_options opts) {
-    auto l = af::net::tcp_listener::bind(addr);
+    if (opts.max_connections == 0) throw std::invalid_argument("af::http::server::bind: max_connections must be at least 1");
+    auto l = af::net::tcp_listener::bind(addr, af::net::tcp_listener_options{.reuse_port = opts.reuse_port});
     auto s = std::make_shared<state>(std::move(l), std::move(svc), opts);
     s->addr = s->listener->local_addr();
     return server(std::move(s));
@@ -56,7 +60,9 @@ af::task<void> serve_one(std::shared_ptr<server::state> st, af::net::tcp_stream 
         server::state* st;
         ~done_guard() {
             // acq_rel: the last decrement must see every other connection's end.
-            if (st->active.fetch_sub(1, std::memory_order_acq_rel) == 1) st->all_done.notify_waiters();
+            const std::size_t before = st->active.fetch_sub(1, std::memory_order_acq_rel);
+            if (before == 1) st->all_done.notify_waiters();
+            if (before >= st->opts.max_connections) st->slot_free.notify_waiters();
         }
     } guard{st.get()};
     try {
@@ -74,6 +80,19 @@ af::task<void> server::run() {
     std::shared_ptr<state> st = s_;
     if (!st->listener) throw std::logic_error("af::http::server::run: the server already ran; bind a new one");
     for (;;) {
+        // At the cap: wait for a connection to end. The notified future is made before the
+        // check, so an end in between wakes it.
+        bool stopped = false;
+        for (;;) {
+            auto slot = st->slot_free.notified();
+            if (st->active.load(std::memory_order_acquire) < st->opts.max_connections) break;
+            auto waiting = st->stop.until_stopping(std::move(slot));
+            if (!co_await std::move(waiting)) {
+                stopped = true;
+                break;
+            }
+        }
+        if (stopped) break;
         auto accepting = st->stop.until_stopping(st->listener->accept());
         auto r = co_await std::move(accepting);
         if (!r) break;

@@ -22,6 +22,15 @@
 //   write per round (write_all_vectored). The list is only written when the connection is
 //   about to wait: for the peer's next bytes, for the service, for a streamed body's next
 //   chunk. So responses to pipelined requests that are ready at once leave in one write.
+// - Timeouts. The request deadline (request_timeout) is a sleep armed when a head starts; the
+//   small futures the connection awaits while the exchange is in progress (the service, a
+//   response chunk, a flush) poll it once their own work is pending and throw
+//   request_timed_out when it has passed, which run() turns into a 503 or a closed
+//   connection. The body gap (body_read_timeout) is a sleep armed in poll_body when the service
+//   waits for bytes that are not there, and dropped when bytes arrive.
+// - Upgrades. After a 101 (or a 2xx to CONNECT) with an upgrade handler, the head is flushed
+//   and the handler awaited in this task with the socket and the unparsed input (`input_`,
+//   which llhttp left alone: it pauses at the end of every message).
 // - One task. The service's future, the request body it reads and the response body the
 //   connection polls all run in this connection's task: the body source reads the socket
 //   through a pointer to the connection, which it loses (detach) when the exchange ends.
@@ -40,6 +49,7 @@
 #include "af/io/write_all_vectored.hpp"
 #include "af/stream/next.hpp"
 #include "af/time/instant.hpp"
+#include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
 #include "ascii.hpp"
 #include "date.hpp"
@@ -61,6 +71,11 @@ constexpr std::chrono::milliseconds linger_time{1000};
 constexpr std::size_t linger_limit = 256 * 1024;
 
 // now + d, saturating: a timeout of milliseconds::max() means "never".
+// Thrown by the futures below when the request deadline passed; run() catches it.
+struct request_timed_out {};
+
+constexpr auto never = std::chrono::milliseconds::max();
+
 af::time::instant after(std::chrono::milliseconds d) noexcept {
     return af::time::detail::saturating_add(af::time::instant::now(), std::chrono::duration_cast<std::chrono::nanoseconds>(d));
 }
@@ -107,6 +122,12 @@ public:
     af::poll<void> poll_flush_out(context& cx);
     bool has_output() const noexcept { return !staged_.empty() || writing_.has_value(); }
     io_ref& io() noexcept { return io_; }
+    // Whether the current request's deadline passed (if not, cx's waker is woken when it does).
+    bool request_expired(context& cx) {
+        if (!req_timer_ || req_timer_->poll(cx).is_pending()) return false;
+        req_expired_ = true;
+        return true;
+    }
 
 private:
     // --- llhttp callbacks ---
@@ -181,11 +202,10 @@ private:
             return HPE_PAUSED;
         }
         keep_alive_ = llhttp_should_keep_alive(&p_) != 0;
-        if (p_.upgrade != 0) keep_alive_ = false;  // upgrades are not supported yet: no bytes after this request are HTTP
-        if (method_ == http::method::connect) {
-            fail(http::status::not_implemented, http::error::malformed);
-            return HPE_PAUSED;
-        }
+        // After an Upgrade request or a CONNECT no byte is HTTP any more: the connection
+        // switches protocols (see run) or closes after this exchange.
+        upgrade_req_ = p_.upgrade != 0;
+        if (upgrade_req_) keep_alive_ = false;
         chunked_ = (p_.flags & F_CHUNKED) != 0;
         has_length_ = (p_.flags & F_CONTENT_LENGTH) != 0;
         content_length_ = p_.content_length;
@@ -201,7 +221,8 @@ private:
                 return HPE_PAUSED;
             }
         }
-        body_expected_ = chunked_ || (has_length_ && content_length_ > 0);
+        // llhttp reads no body after a CONNECT head (RFC 9110 9.3.6: it has no meaning).
+        body_expected_ = method_ != http::method::connect && (chunked_ || (has_length_ && content_length_ > 0));
         return body_expected_ ? HPE_PAUSED : 0;
     }
 
@@ -273,7 +294,8 @@ private:
         trailers_ = header_map();
         body_q_.clear();
         head_started_ = head_complete_ = msg_complete_ = false;
-        chunked_ = has_length_ = body_expected_ = need_continue_ = false;
+        chunked_ = has_length_ = body_expected_ = need_continue_ = upgrade_req_ = false;
+        body_timer_.reset();
         head_bytes_ = 0;
         prev_lf_ = false;
         body_bytes_ = content_length_ = 0;
@@ -316,6 +338,18 @@ private:
 
     bool stopping() const noexcept;
 
+    // Starts the request deadline of the head that just began; the head's own deadline is the
+    // earlier of the two.
+    void arm_request_timer(af::time::instant& head_deadline) {
+        req_timer_.reset();
+        req_expired_ = false;
+        if (o_.request_timeout == never) return;
+        req_timer_.emplace(after(o_.request_timeout));
+        head_deadline = std::min(head_deadline, req_timer_->deadline());
+    }
+    void stage_head_fields(const response& r, std::optional<std::uint64_t> body_len);
+    af::task<void> switch_protocols(upgrade_handler h);
+
     af::task<void> close_connection(bool linger);
     af::task<void> respond_error_and_close(http::status s);
 
@@ -338,6 +372,10 @@ private:
     bool head_started_ = false, head_complete_ = false, msg_complete_ = false;
     bool chunked_ = false, has_length_ = false, body_expected_ = false, need_continue_ = false;
     bool keep_alive_ = true;
+    bool upgrade_req_ = false;  // an Upgrade request or a CONNECT
+    std::optional<af::time::sleep_future> req_timer_;   // the request deadline (request_timeout)
+    bool req_expired_ = false;
+    std::optional<af::time::sleep_future> body_timer_;  // the body gap (body_read_timeout)
     bool prev_lf_ = false;  // the last head byte fed was LF (obs-fold check)
     std::size_t head_bytes_ = 0;
     std::uint64_t body_bytes_ = 0, content_length_ = 0;
@@ -362,11 +400,17 @@ struct fill_future {
     connection* c_;
 };
 
+// Writes what is staged; `timed`: throws request_timed_out once the request deadline passed.
 struct flush_future {
     using output = void;
-    explicit flush_future(connection* c) noexcept : c_(c) {}
-    af::poll<void> poll(context& cx) { return c_->poll_flush_out(cx); }
+    explicit flush_future(connection* c, bool timed = false) noexcept : c_(c), timed_(timed) {}
+    af::poll<void> poll(context& cx) {
+        if (c_->poll_flush_out(cx).is_ready()) return {};
+        if (timed_ && c_->request_expired(cx)) throw request_timed_out{};
+        return pending;
+    }
     connection* c_;
+    bool timed_;
 };
 
 // Polls the service; while it is pending, writes what is staged (earlier pipelined responses).
@@ -377,6 +421,7 @@ struct service_future {
         auto p = t_->poll(cx);
         if (p.is_ready()) return p;
         if (c_->has_output()) (void)c_->poll_flush_out(cx);
+        if (c_->request_expired(cx)) throw request_timed_out{};
         return pending;
     }
     connection* c_;
@@ -392,6 +437,7 @@ struct next_chunk_future {
         auto p = b_->poll_next(cx);
         if (p.is_ready()) return p;
         if (c_->has_output()) (void)c_->poll_flush_out(cx);
+        if (c_->request_expired(cx)) throw request_timed_out{};
         return pending;
     }
     connection* c_;
@@ -499,7 +545,14 @@ af::poll<std::optional<af::bytes>> connection::poll_body(context& cx) {
         // goes out first.
         if (has_output() && poll_flush_out(cx).is_pending()) return pending;
         auto r = poll_fill(cx);
-        if (r.is_pending()) return pending;
+        if (r.is_pending()) {
+            if (o_.body_read_timeout == never) return pending;
+            if (!body_timer_) body_timer_.emplace(after(o_.body_read_timeout));
+            if (body_timer_->poll(cx).is_pending()) return pending;
+            fail(http::status::request_timeout, http::error::body_timed_out);
+            continue;  // throws above
+        }
+        body_timer_.reset();  // bytes came: the next wait starts its own gap
         if (*r == 0) fail(http::status::bad_request, http::error::incomplete_body);
     }
 }
@@ -522,6 +575,47 @@ af::task<void> connection::respond_error_and_close(http::status s) {
     co_await close_connection(true);
 }
 
+// The service's fields, then Date unless it set one (framing fields are the connection's).
+void connection::stage_head_fields(const response& r, std::optional<std::uint64_t> len) {
+    const bool is_head = method_ == http::method::head;
+    bool user_date = false;
+    for (const auto& [name, value] : r.headers()) {
+        if (name == header::content_length) {
+            if (!(is_head && !len)) continue;  // ours, from the body, unless HEAD of unknown size
+        } else if (name == header::transfer_encoding || name == header::connection) {
+            continue;  // framing is the connection's
+        } else if (name == header::date) {
+            user_date = true;
+        }
+        stage_text(name.str());
+        stage_text(": ");
+        stage_text(value);
+        stage_text("\r\n");
+    }
+    if (!user_date) {
+        stage_text("date: ");
+        stage_text(http_date_now());
+        stage_text("\r\n");
+    }
+}
+
+// The response head is staged: write it, then hand the socket and the unparsed input over.
+af::task<void> connection::switch_protocols(upgrade_handler h) {
+    bool expired = false;
+    try {
+        flush_future f(this, true);
+        co_await f;
+    } catch (const request_timed_out&) {
+        expired = true;
+    }
+    if (expired) co_return;
+    req_timer_.reset();
+    body_timer_.reset();
+    upgraded io(io_, std::move(input_));
+    auto handler = h(std::move(io));
+    co_await std::move(handler);
+}
+
 af::task<void> connection::run(const any_service& svc) {
     bool first = true;
     std::size_t batched = 0;  // responses staged since the last write
@@ -537,9 +631,17 @@ af::task<void> connection::run(const any_service& svc) {
                     co_return;
                 }
                 if (has_output()) {
-                    flush_future f(this);
-                    co_await f;
+                    // The previous response (under its request's deadline), or this one's.
+                    bool expired = false;
+                    try {
+                        flush_future f(this, true);
+                        co_await f;
+                    } catch (const request_timed_out&) {
+                        expired = true;
+                    }
+                    if (expired) co_return;  // a response not written in time: drop the connection
                     batched = 0;
+                    if (!head_started_) req_timer_.reset();
                 }
                 auto deadline = head_deadline ? *head_deadline : idle_deadline;
                 auto read = af::time::timeout_at(deadline, fill_future(this));
@@ -569,7 +671,10 @@ af::task<void> connection::run(const any_service& svc) {
                 }
             }
             feed_head();
-            if (head_started_ && !head_deadline) head_deadline = after(o_.header_read_timeout);
+            if (head_started_ && !head_deadline) {
+                head_deadline = after(o_.header_read_timeout);
+                arm_request_timer(*head_deadline);
+            }
         }
         if (!head_complete_ && !failed()) fail(http::status::request_timeout, http::error::timed_out);
         if (failed()) {
@@ -601,17 +706,49 @@ af::task<void> connection::run(const any_service& svc) {
         if (service_threw) {
             if (live_ != nullptr) live_->detach();
             live_ = nullptr;
-            // A body error the service let escape is answered as such; anything else is ours.
-            co_await respond_error_and_close(failed() ? err_status_ : http::status::internal_server_error);
+            // A body error the service let escape is answered as such, the request deadline
+            // with 503; anything else is ours.
+            http::status s = failed() ? err_status_ : req_expired_ ? http::status::service_unavailable : http::status::internal_server_error;
+            co_await respond_error_and_close(s);
             co_return;
         }
 
         // --- the response head ---
-        body out = resp->take_body();
         const http::status st = resp->status();
+        if (upgrade_handler up = resp->take_upgrade(); up && upgrade_req_) {
+            const bool is_connect = method_ == http::method::connect;
+            const bool switching = is_connect ? (code(st) >= 200 && code(st) < 300) : st == http::status::switching_protocols;
+            if (switching) {
+                if (live_ != nullptr) live_->detach();
+                live_ = nullptr;
+                if (body_expected_ && !msg_complete_) {
+                    // The new protocol starts after the body: read past what the service left.
+                    auto d = af::time::timeout(o_.header_read_timeout, drain_future(this, drain_limit));
+                    bool drained = false;
+                    try {
+                        auto r = co_await std::move(d);
+                        drained = r.has_value() && *r;
+                    } catch (const std::system_error&) {
+                        drained = false;
+                    }
+                    if (!drained) {
+                        co_await close_connection(false);
+                        co_return;
+                    }
+                }
+                write_status_line(st);
+                stage_head_fields(*resp, std::nullopt);
+                if (!is_connect) stage_text("connection: upgrade\r\n");
+                stage_text("\r\n");
+                stage_wbuf();
+                co_await switch_protocols(std::move(up));
+                co_return;
+            }
+        }
+        body out = resp->take_body();
         const bool no_body = is_head || forbids_body(st);
         const std::optional<std::uint64_t> len = out.length();
-        bool close = peer_wants_close || stopping() || resp->headers().has_token(header::connection, "close");
+        bool close = peer_wants_close || stopping() || failed() || resp->headers().has_token(header::connection, "close");
         // A client told to wait for a 100 that never came may or may not send the body: the
         // connection cannot tell what comes next.
         if (body_expected_ && !msg_complete_ && need_continue_) close = true;
@@ -625,25 +762,7 @@ af::task<void> connection::run(const any_service& svc) {
             }
         }
         write_status_line(st);
-        bool user_date = false;
-        for (const auto& [name, value] : resp->headers()) {
-            if (name == header::content_length) {
-                if (!(is_head && !len)) continue;  // ours, from the body, unless HEAD of unknown size
-            } else if (name == header::transfer_encoding || name == header::connection) {
-                continue;  // framing is the connection's
-            } else if (name == header::date) {
-                user_date = true;
-            }
-            stage_text(name.str());
-            stage_text(": ");
-            stage_text(value);
-            stage_text("\r\n");
-        }
-        if (!user_date) {
-            stage_text("date: ");
-            stage_text(http_date_now());
-            stage_text("\r\n");
-        }
+        stage_head_fields(*resp, len);
         if (close) {
             stage_text("connection: close\r\n");
         } else if (version_ == http::version::http_1_0) {
@@ -659,43 +778,49 @@ af::task<void> connection::run(const any_service& svc) {
         stage_text("\r\n");
 
         // --- the response body ---
-        if (!no_body) {
-            std::uint64_t sent = 0;
-            for (;;) {
-                next_chunk_future nf(this, out);
-                std::optional<af::bytes> chunk = co_await nf;
-                if (!chunk) break;
-                sent += chunk->size();
-                if (len && sent > *len) throw af::error(http::error::length_mismatch, "af::http: response body longer than its length");
+        bool expired = false;
+        try {
+            if (!no_body) {
+                std::uint64_t sent = 0;
+                for (;;) {
+                    next_chunk_future nf(this, out);
+                    std::optional<af::bytes> chunk = co_await nf;
+                    if (!chunk) break;
+                    sent += chunk->size();
+                    if (len && sent > *len) throw af::error(http::error::length_mismatch, "af::http: response body longer than its length");
+                    if (chunked) {
+                        stage_number(chunk->size(), 16);
+                        stage_text("\r\n");
+                        stage_wbuf();
+                        stage(std::move(*chunk));
+                        stage_text("\r\n");
+                    } else {
+                        stage_wbuf();
+                        stage(std::move(*chunk));
+                    }
+                    if (!out.is_full()) {  // streamed: the next chunk is asked for once this one is written
+                        stage_wbuf();
+                        flush_future f(this, true);
+                        co_await f;
+                        batched = 0;
+                    }
+                }
+                if (len && sent != *len) throw af::error(http::error::length_mismatch, "af::http: response body shorter than its length");
                 if (chunked) {
-                    stage_number(chunk->size(), 16);
+                    stage_text("0\r\n");
+                    for (const auto& [name, value] : out.trailers()) {
+                        stage_text(name.str());
+                        stage_text(": ");
+                        stage_text(value);
+                        stage_text("\r\n");
+                    }
                     stage_text("\r\n");
-                    stage_wbuf();
-                    stage(std::move(*chunk));
-                    stage_text("\r\n");
-                } else {
-                    stage_wbuf();
-                    stage(std::move(*chunk));
-                }
-                if (!out.is_full()) {  // streamed: the next chunk is asked for once this one is written
-                    stage_wbuf();
-                    flush_future f(this);
-                    co_await f;
-                    batched = 0;
                 }
             }
-            if (len && sent != *len) throw af::error(http::error::length_mismatch, "af::http: response body shorter than its length");
-            if (chunked) {
-                stage_text("0\r\n");
-                for (const auto& [name, value] : out.trailers()) {
-                    stage_text(name.str());
-                    stage_text(": ");
-                    stage_text(value);
-                    stage_text("\r\n");
-                }
-                stage_text("\r\n");
-            }
+        } catch (const request_timed_out&) {
+            expired = true;
         }
+        if (expired) co_return;  // the response began: closing is all that is left
         stage_wbuf();
         ++batched;
 
@@ -718,8 +843,14 @@ af::task<void> connection::run(const any_service& svc) {
             co_return;
         }
         if (batched >= o_.max_pipeline_batch) {
-            flush_future f(this);
-            co_await f;
+            bool late = false;
+            try {
+                flush_future f(this, true);
+                co_await f;
+            } catch (const request_timed_out&) {
+                late = true;
+            }
+            if (late) co_return;
             batched = 0;
         }
     }

@@ -225,7 +225,6 @@ TEST(http_server_connection, refuses_malformed_heads_and_chunks) {
     expect_refused("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 1x\r\n\r\n");
     expect_refused("G@T / HTTP/1.1\r\nHost: h\r\n\r\n");
     expect_refused("GET / HTTP/2.0\r\nHost: h\r\n\r\n", "HTTP/1.1 505 HTTP Version Not Supported\r\n");
-    expect_refused("CONNECT h:443 HTTP/1.1\r\nHost: h:443\r\n\r\n", "HTTP/1.1 501 Not Implemented\r\n");
     expect_refused("GET / HTTP/1.1\r\nHost: h\r\nExpect: 101-nothing\r\n\r\n", "HTTP/1.1 417 Expectation Failed\r\n");
 }
 

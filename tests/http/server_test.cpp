@@ -7,6 +7,9 @@
 
 #include <cstdio>
 #include <fstream>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <string>
 #include <unistd.h>
 #include <vector>
@@ -244,6 +247,76 @@ TEST(http_server, shutdown_force_closes_connections_after_the_grace_period) {
         EXPECT_EQ(co_await read_some(c), "");  // dropped without a response
         EXPECT_EQ(srv.connections(), 0u);
     });
+}
+
+// The recipe of server.hpp: one server per thread_per_core worker, each bound inside its own
+// task with reuse_port, all on one port; the kernel spreads connections over both.
+TEST(http_server, reuse_port_lets_one_listener_per_worker_share_a_port) {
+    auto rt = af::rt::builder().thread_per_core().worker_threads(2).enable_all().build();
+    struct shared {
+        std::mutex m;
+        std::vector<http::server> servers;
+        std::set<std::thread::id> serving_threads;
+        af::sync::notify published;
+    };
+    auto sh = std::make_shared<shared>();
+    auto svc = [sh](http::request) -> af::task<http::response> {
+        {
+            std::lock_guard lock(sh->m);
+            sh->serving_threads.insert(std::this_thread::get_id());
+        }
+        co_return http::response(http::status::ok, "ok\n");
+    };
+    // Runs on whichever worker the spawn lands on; spawns from outside the workers take turns.
+    auto worker = [sh, svc](std::string addr) -> af::task<void> {
+        http::server_options o;
+        o.reuse_port = true;
+        auto srv = http::server::bind(af::net::socket_addr::parse(addr), svc, o);
+        {
+            std::lock_guard lock(sh->m);
+            sh->servers.push_back(srv);
+        }
+        sh->published.notify_waiters();
+        co_await srv.run();
+    };
+    auto wait_for = [sh](std::size_t n) -> af::task<http::server> {
+        for (;;) {
+            auto woken = sh->published.notified();  // before the check: a publish in between wakes it
+            {
+                std::lock_guard lock(sh->m);
+                if (sh->servers.size() >= n) co_return sh->servers[n - 1];
+            }
+            co_await std::move(woken);
+        }
+    };
+    auto first = rt.spawn(worker("127.0.0.1:0"));
+    http::server a = rt.block_on(wait_for(1));
+    auto second = rt.spawn(worker(a.local_addr().to_string()));
+    http::server b = rt.block_on(wait_for(2));
+    EXPECT_EQ(b.local_addr().port(), a.local_addr().port());
+    rt.block_on([&]() -> af::task<void> {
+        // Each connection lands on one listener, by a hash of its addresses: 64 make missing
+        // one of two listeners a 2^-63 event.
+        for (int i = 0; i < 64; ++i) {
+            auto c = co_await af::net::tcp_stream::connect(a.local_addr());
+            co_await c.write_all("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+            std::string got;
+            for (;;) {
+                std::string more = co_await read_some(c);
+                if (more.empty()) break;
+                got += more;
+            }
+            EXPECT_TRUE(got.ends_with("\r\n\r\nok\n")) << got;
+        }
+    });
+    {
+        std::lock_guard lock(sh->m);
+        EXPECT_EQ(sh->serving_threads.size(), 2u);  // both listeners served, each on its worker
+    }
+    a.shutdown(std::chrono::seconds(5));
+    b.shutdown(std::chrono::seconds(5));
+    rt.block_on(std::move(first));
+    rt.block_on(std::move(second));
 }
 
 }  // namespace http_server_test

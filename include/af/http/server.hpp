@@ -14,12 +14,31 @@
 /// would only add latency) and a task spawned on the current runtime (multi_thread: the
 /// service runs on any worker and must be thread-safe; see service.hpp).
 ///
+/// Connection cap (`server_options::max_connections`): at the cap the server stops accepting;
+/// new connections wait in the kernel's listen backlog and are accepted as served ones end, so
+/// `connections()` never exceeds the cap. Out of descriptors (EMFILE, ENFILE) accepting backs
+/// off and retries (see tcp_listener) instead of failing or spinning.
+///
+/// One listener per worker (`server_options::reuse_port`, SO_REUSEPORT): on the
+/// thread_per_core runtime, spawn one server per worker from outside the workers (spawns from
+/// outside take turns among them) and bind it inside its task, so its listener and its
+/// connections stay on that worker; the kernel spreads new connections among the listeners.
+///
+///     auto rt = af::rt::builder().thread_per_core().worker_threads(n).enable_all().build();
+///     opts.reuse_port = true;
+///     std::vector<af::join_handle<void>> workers;
+///     for (std::size_t i = 0; i < n; ++i)
+///         workers.push_back(rt.spawn([=]() -> af::task<void> {
+///             auto srv = af::http::server::bind(addr, app, opts);   // on this worker
+///             co_await srv.run();
+///         }));
+///
 /// Graceful shutdown (`shutdown(grace)`): the listener stops accepting at once and is closed;
 /// idle keep-alive connections are closed at once; a connection busy with a request finishes
 /// it and its response carries `Connection: close`; connections still open after `grace` are
 /// dropped (their tasks cancelled, sockets closed). `run()` returns when none is left.
 ///
-/// Errors: `bind` throws as `tcp_listener::bind`; `run` throws when accepting fails for a
+/// Errors: `bind` throws as `tcp_listener::bind` (std::invalid_argument for a cap of 0); `run` throws when accepting fails for a
 /// reason other than running out of descriptors (see tcp_listener); a connection's own I/O
 /// errors end that connection only. Cancellation: dropping `run()` stops accepting; the
 /// connections already spawned keep running until they end or shutdown() is called.

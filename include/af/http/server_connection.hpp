@@ -23,9 +23,11 @@
 /// smuggling included: Transfer-Encoding with Content-Length, differing or repeated
 /// Content-Length, obs-fold, bare CR), 431 for a head over `max_head_bytes` or more than
 /// `max_headers` fields, 413 for a body over `max_body_bytes`, 408 when a started head takes
-/// longer than `header_read_timeout` (slowloris); an idle keep-alive connection is closed
-/// after `keep_alive_timeout`. CONNECT and upgrades are not supported yet (501, and an
-/// Upgrade header is ignored).
+/// longer than `header_read_timeout` (slowloris) or the body stalls for `body_read_timeout`
+/// while the service reads it (the read fails with `error::body_timed_out`), 503 when the
+/// service has not answered within `request_timeout`; an idle keep-alive connection is closed
+/// after `keep_alive_timeout`. Upgrades (101 to a request with `Upgrade`) and CONNECT (2xx)
+/// hand the raw connection to the response's upgrade handler (see upgrade.hpp).
 ///
 /// Errors: I/O errors end the task with the exception (the server logs and drops them);
 /// protocol errors are answered and end the task normally. Cancellation: dropping the task
@@ -43,14 +45,36 @@
 namespace af::http {
 
 /// Limits and timeouts of a server connection; the defaults suit a server on the internet.
+/// Any timeout set to `std::chrono::milliseconds::max()` is off.
 struct server_options {
     std::size_t max_head_bytes = 16 * 1024;      ///< request line + fields, else 431
     std::size_t max_headers = 100;               ///< fields in the head (and in trailers), else 431
     std::uint64_t max_body_bytes = 16 << 20;     ///< request body, else 413
     std::chrono::milliseconds header_read_timeout{10'000};  ///< first byte to end of head, else 408
     std::chrono::milliseconds keep_alive_timeout{60'000};   ///< idle between requests, then close
+    /// Longest wait for the next piece of a request body once the service asked for it (the
+    /// clock runs only while the service is waiting for the peer). On expiry the body read
+    /// throws `error::body_timed_out` and, unless the service already answered, the response
+    /// is 408 with `Connection: close`.
+    std::chrono::milliseconds body_read_timeout{30'000};
+    /// From the first byte of a request's head until its response is fully written. If the
+    /// service has not returned a response by then: 503 with `Connection: close` (the service's
+    /// future is dropped); if the response was being written: the connection is closed. Off by
+    /// default: what a request may legitimately take depends on the application (a large
+    /// download, a long poll, a stream of events), and the slow-peer cases are bounded already
+    /// by header_read_timeout and body_read_timeout. Set it to bound slow services. Pipelined
+    /// responses written together with a later one are bounded by that later request's deadline.
+    std::chrono::milliseconds request_timeout = std::chrono::milliseconds::max();
     std::size_t max_pipeline_batch = 32;         ///< responses coalesced into one write
     std::size_t read_buffer_size = 16 * 1024;    ///< bytes asked of each read
+    /// af::http::server only: connections served at once. At the cap the server stops
+    /// accepting (new connections wait in the kernel's backlog) until one ends. The default
+    /// is above the 10,000-connection case the benchmarks cover and below common descriptor
+    /// limits, so the cap, not a failing socket() inside a service, is what a flood meets.
+    std::size_t max_connections = 20'000;
+    /// af::http::server only: SO_REUSEPORT on the listener, so several servers (one per worker
+    /// thread, see server.hpp) can bind the same address and the kernel spreads connections.
+    bool reuse_port = false;
 };
 
 namespace detail {
