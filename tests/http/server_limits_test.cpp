@@ -6,9 +6,14 @@
 #include "af/http/server_connection.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <string>
+#include <vector>
 
 #include "af/http.hpp"
 #include "af/io/duplex.hpp"
@@ -331,6 +336,51 @@ TEST(http_server_max_connections, shutdown_while_waiting_at_the_cap_ends_run) {
         none.max_connections = 0;
         EXPECT_THROW(http::server::bind(af::net::socket_addr::parse("127.0.0.1:0"), svc, none), std::invalid_argument);
     });
+}
+
+// Out of descriptors the accept fails with EMFILE: the server backs off and retries (it
+// neither ends run() nor spins on the CPU), and serves the waiting connection once
+// descriptors are free again.
+TEST(http_server_max_connections, out_of_descriptors_the_server_backs_off_and_recovers) {
+    rlimit saved{};
+    ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
+    auto rt = af::rt::builder().multi_thread().worker_threads(2).enable_all().build();
+    rt.block_on([&]() -> af::task<void> {
+        auto svc = [](http::request) -> af::task<http::response> { co_return http::response(http::status::ok, "served\n"); };
+        auto srv = http::server::bind(af::net::socket_addr::parse("127.0.0.1:0"), svc);
+        auto running = af::rt::spawn(srv.run());
+        // A low limit, filled with copies of stdin but one descriptor: the client's socket.
+        rlimit low = saved;
+        low.rlim_cur = std::min<rlim_t>(saved.rlim_cur, 512);
+        EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &low), 0);
+        std::vector<int> filler;
+        for (int fd; (fd = ::dup(0)) >= 0;) filler.push_back(fd);
+        EXPECT_EQ(errno, EMFILE);
+        ::close(filler.back());
+        filler.pop_back();
+        auto c = co_await af::net::tcp_stream::connect(srv.local_addr());
+        co_await c.write_all("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+        rusage before{};
+        ::getrusage(RUSAGE_SELF, &before);
+        char buf[64];
+        auto early = af::time::timeout(300ms, c.read(std::as_writable_bytes(std::span(buf))));
+        auto r = co_await std::move(early);
+        EXPECT_TRUE(r.elapsed());  // not accepted: no descriptor for it
+        rusage after{};
+        ::getrusage(RUSAGE_SELF, &after);
+        auto cpu_us = [](const rusage& u) {
+            return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1'000'000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+        };
+        EXPECT_LT(cpu_us(after) - cpu_us(before), 150'000L) << "the accept loop spun while out of descriptors";
+        for (int fd : filler) ::close(fd);
+        EXPECT_EQ(::setrlimit(RLIMIT_NOFILE, &saved), 0);
+        std::string out = co_await read_to_eof(c);
+        EXPECT_TRUE(out.starts_with("HTTP/1.1 200 OK\r\n")) << out;
+        EXPECT_TRUE(out.ends_with("served\n")) << out;
+        srv.shutdown(5s);
+        co_await std::move(running);
+    });
+    ::setrlimit(RLIMIT_NOFILE, &saved);
 }
 
 }  // namespace http_server_limits_test
