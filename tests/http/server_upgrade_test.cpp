@@ -22,6 +22,7 @@
 #include "af/process/command.hpp"
 #include "af/rt/runtime.hpp"
 #include "af/rt/spawn.hpp"
+#include "af/time/sleep.hpp"
 
 namespace http_server_upgrade_test {
 
@@ -104,6 +105,31 @@ TEST(http_server_upgrade, bytes_after_the_upgrade_request_go_to_the_handler_not_
         std::string out = co_await read_to_eof(client);
         EXPECT_EQ(out, std::string(switched) + "GET /NEXT HTTP/1.1\r\n\r\n");
         EXPECT_EQ(svc.buffered->load(), 22);
+        co_await std::move(h);
+    });
+}
+
+TEST(http_server_upgrade, the_request_deadline_ends_at_the_switch) {
+    auto rt = paused_runtime();
+    rt.block_on([]() -> af::task<void> {
+        auto svc = [](http::request) -> af::task<http::response> {
+            http::response r(http::status::switching_protocols);
+            r.headers().append(http::header::upgrade, "slow");
+            r.headers().append(http::header::date, "x");
+            r.on_upgrade([](http::upgraded io) -> af::task<void> {
+                co_await af::time::sleep(10s);  // far past request_timeout
+                auto w = af::io::write_all(io, std::as_bytes(std::span("late", 4)));
+                co_await std::move(w);
+            });
+            co_return r;
+        };
+        http::server_options o;
+        o.request_timeout = 2s;
+        auto [client, server] = af::io::duplex(1 << 16);
+        auto h = af::rt::spawn(http::serve_connection(std::move(server), svc, o));
+        co_await write_str(client, "GET / HTTP/1.1\r\nHost: h\r\nConnection: upgrade\r\nUpgrade: slow\r\n\r\n");
+        std::string out = co_await read_to_eof(client);
+        EXPECT_EQ(out, "HTTP/1.1 101 Switching Protocols\r\nupgrade: slow\r\ndate: x\r\nconnection: upgrade\r\n\r\nlate");
         co_await std::move(h);
     });
 }
