@@ -12,15 +12,19 @@
 // least likely to have been closed by the server) and polls it for readability first.
 //
 // Retry. The reuse check cannot see a close that is still on its way; a reused connection that
-// fails before any response byte arrived is taken as closed by the server in the meantime,
-// and a request whose body is one chunk (or none) is sent once more on a new connection
-// (RFC 9112 9.3.1 allows retrying; af retries only what it can send again byte for byte).
+// fails with connection_closed before any response byte arrived is taken as closed by the
+// server in the meantime, and the request is sent once more on a new connection when its
+// method is idempotent (RFC 9112 9.3.1: a client must not retry others on its own) and its
+// body is one chunk or none (af retries only what it can send again byte for byte).
+//
+// Messages. Every af::error thrown from here or from client_conn ends with the exchange it
+// belongs to, "(GET http://host:port/path)", so a log line says which peer and which target
+// (the socket's own errors already name the address: "connect 10.0.0.1:80: ...").
 #include "af/http/client.hpp"
 
 #include <exception>  // retry decisions
 #include <map>        // origin -> idle connections
 #include <mutex>      // the pool
-#include <stdexcept>  // std::invalid_argument
 #include <vector>     // idle lists
 
 #include "af/core/error.hpp"
@@ -125,7 +129,8 @@ namespace {
 class incoming_body final : public body_source {
 public:
     incoming_body(std::unique_ptr<client_conn> c, std::weak_ptr<client::state> pool, std::string origin)
-        : c_(std::move(c)), pool_(std::move(pool)), origin_(std::move(origin)), len_(c_->body_length()), chunked_(c_->chunked()) {}
+        : c_(std::move(c)), pool_(std::move(pool)), origin_(std::move(origin)), exchange_(c_->exchange()), len_(c_->body_length()),
+          chunked_(c_->chunked()) {}
     incoming_body(const incoming_body&) = delete;
     incoming_body& operator=(const incoming_body&) = delete;
     // Dropped before its end: when the rest of the response is already read (a small body
@@ -140,7 +145,7 @@ public:
     af::poll<std::optional<af::bytes>> poll_next(context& cx) override {
         if (!c_) {
             if (done_) return af::detail::stream_end<af::bytes>();
-            throw af::error(http::error::body_gone, "af::http::client: response body read after a failure");
+            throw af::error(http::error::body_gone, "af::http::client: response body read after a failure (" + exchange_ + ")");
         }
         af::poll<std::optional<af::bytes>> p = pending;
         try {
@@ -167,6 +172,7 @@ private:
     std::unique_ptr<client_conn> c_;
     std::weak_ptr<client::state> pool_;
     std::string origin_;
+    std::string exchange_;  // for messages
     std::optional<std::uint64_t> len_;
     bool chunked_;
     bool done_ = false;
@@ -190,6 +196,18 @@ bool sends_zero_length(const method& m) noexcept {
     }
 }
 
+// "GET http://host:port/path": what ends the client's messages.
+std::string describe(const method& m, const url& u) { return std::string(m.name()) + " " + u.scheme() + "://" + u.authority() + u.target(); }
+
+// Whether a request may be sent again on its own (RFC 9110 9.2.2: idempotent methods).
+bool idempotent(const method& m) noexcept {
+    switch (m.which()) {
+        case method::get_id: case method::head_id: case method::put_id: case method::delete_id: case method::options_id:
+        case method::trace_id: return true;
+        default: return false;
+    }
+}
+
 af::task<std::unique_ptr<client_conn>> open(url u, detail::client_limits lim) {
     auto look = af::net::lookup_host(u.host_and_port());
     std::vector<af::net::socket_addr> addrs = co_await std::move(look);
@@ -210,13 +228,16 @@ af::task<std::unique_ptr<client_conn>> open(url u, detail::client_limits lim) {
 
 // Streams `b` after the head: each chunk is written before the next is asked for.
 af::task<void> write_body(client_conn& c, body& b, bool chunked, std::optional<std::uint64_t> len) {
+    auto mismatch = [&](const char* how) {
+        return af::error(http::error::length_mismatch, "af::http::client: request body " + std::string(how) + " than its length (" + c.exchange() + ")");
+    };
     std::uint64_t sent = 0;
     for (;;) {
         auto n = af::next(b);
         std::optional<af::bytes> chunk = co_await n;
         if (!chunk) break;
         sent += chunk->size();
-        if (len && sent > *len) throw af::error(http::error::length_mismatch, "af::http::client: request body longer than its length");
+        if (len && sent > *len) throw mismatch("longer");
         if (chunked) {
             c.stage_number(chunk->size(), 16);
             c.stage_text("\r\n");
@@ -227,7 +248,7 @@ af::task<void> write_body(client_conn& c, body& b, bool chunked, std::optional<s
         }
         co_await c.write_staged();
     }
-    if (len && sent != *len) throw af::error(http::error::length_mismatch, "af::http::client: request body shorter than its length");
+    if (len && sent != *len) throw mismatch("shorter");
     if (chunked) {
         c.stage_text("0\r\n");
         for (const auto& [name, value] : b.trailers()) {
@@ -250,7 +271,7 @@ af::task<void> exchange(client_conn& c, const method& m, const url& u, const hea
     bool expect = false;
     if (auto e = h.get(header::expect)) expect = detail::iequals(*e, "100-continue") && !no_content;
 
-    c.begin_response(m == method::head);
+    c.begin_response(m == method::head, describe(m, u));
     if (h.has_token(header::connection, "close")) c.poison();  // we said so: the server will close
     c.stage_text(m.name());
     c.stage_text(" ");
@@ -317,13 +338,13 @@ af::task<void> exchange(client_conn& c, const method& m, const url& u, const hea
     }
 }
 
-bool is_io_failure(const std::exception_ptr& e) {
+// The failure a retry is for: the connection was closed (or reset) by the peer before any
+// byte of the response.
+bool closed_before_response(const std::exception_ptr& e) {
     try {
         std::rethrow_exception(e);
     } catch (const af::error& x) {
-        return x.code() == http::error::incomplete_body;  // closed before a response
-    } catch (const std::system_error& x) {
-        return x.code().category() == std::generic_category() || x.code().category() == std::system_category();
+        return x.code() == http::error::connection_closed;
     } catch (...) {
         return false;
     }
@@ -339,8 +360,9 @@ static af::task<response> send_on(std::shared_ptr<client::state> st, request req
     const client_options& o = st->opts;
     const url u = url::parse(req.target());
     if (u.is_https()) {
-        throw std::invalid_argument("af::http::client: https is not supported yet (af::http has no TLS): " + req.target());
+        throw af::error(http::error::unsupported_scheme, "af::http::client: https is not supported yet (af::http has no TLS): " + req.target());
     }
+    const std::string what = describe(req.method(), u);
     const std::string origin = u.scheme() + "://" + u.host_and_port();
 
     // A body of one chunk (or none) is kept so that it can be sent again (see the retry).
@@ -363,7 +385,10 @@ static af::task<response> send_on(std::shared_ptr<client::state> st, request req
             if (o.connect_timeout.count() > 0) {
                 auto t = af::time::timeout(o.connect_timeout, std::move(opening));
                 auto r = co_await std::move(t);
-                if (r.elapsed()) throw af::error(af::errc::timed_out, "af::http::client: connect timed out: " + u.host_and_port());
+                if (r.elapsed()) {
+                    throw af::error(af::errc::timed_out, "af::http::client: connecting to " + u.host_and_port() + " timed out after " +
+                                                             std::to_string(o.connect_timeout.count()) + " ms (" + what + ")");
+                }
                 c = std::move(*r);
             } else {
                 c = co_await std::move(opening);
@@ -393,9 +418,12 @@ static af::task<response> send_on(std::shared_ptr<client::state> st, request req
         } catch (...) {
             failure = std::current_exception();
         }
-        if (timed_out) throw af::error(af::errc::timed_out, "af::http::client: no response within the request timeout: " + req.target());
+        if (timed_out) {
+            throw af::error(af::errc::timed_out, "af::http::client: no response head within " + std::to_string(o.request_timeout.count()) +
+                                                     " ms (" + what + ")");
+        }
         if (failure) {
-            if (reused && replayable && attempt == 0 && !c->got_bytes() && is_io_failure(failure)) {
+            if (reused && replayable && idempotent(req.method()) && attempt == 0 && !c->got_bytes() && closed_before_response(failure)) {
                 std::lock_guard lock(st->m);
                 ++st->retries;
                 continue;  // `c` is closed as the loop goes round

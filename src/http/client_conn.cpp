@@ -50,14 +50,23 @@ const llhttp_settings_t& client_conn::settings() noexcept {
     return s;
 }
 
-void client_conn::throw_failure() const { throw af::error(err_, std::string("af::http::client: ") + why_); }
+void client_conn::throw_failure() const { throw af::error(err_, "af::http::client: " + std::string(why_) + " (" + exchange_ + ")"); }
+
+namespace {
+// The errors by which a socket says the peer is gone (rather than the network or the host).
+bool peer_gone(const std::error_code& e) noexcept {
+    return e == std::errc::connection_reset || e == std::errc::broken_pipe || e == std::errc::connection_aborted;
+}
+}  // namespace
 
 // A field-line fault as the client reports it (0 lets llhttp go on).
 int client_conn::on_fault(h1_fields::fault f) noexcept {
     switch (f) {
         case h1_fields::fault::none: return 0;
         case h1_fields::fault::too_large: fail(http::error::head_too_large, "response trailers too large"); break;
-        case h1_fields::fault::too_many: fail(http::error::too_many_headers, "too many header fields in the response"); break;
+        case h1_fields::fault::too_many:
+            fail(http::error::too_many_headers, head_complete_ ? "too many trailer fields in the response" : "too many header fields in the response");
+            break;
         case h1_fields::fault::bad_value: fail(http::error::malformed, "a response field value holds CR, LF or NUL"); break;
         case h1_fields::fault::bad_name: fail(http::error::malformed, "a response field name is not a token"); break;
     }
@@ -112,10 +121,11 @@ void client_conn::reset_message() {
     content_length_ = 0;
 }
 
-void client_conn::begin_response(bool head_request) {
+void client_conn::begin_response(bool head_request, std::string exchange) {
     reset_message();
     head_request_ = head_request;
     got_bytes_ = false;
+    exchange_ = std::move(exchange);
 }
 
 void client_conn::stage_number(std::uint64_t v, int base) {
@@ -129,8 +139,16 @@ af::task<void> client_conn::write_staged() {
     if (staged_.empty()) co_return;
     std::vector<af::bytes> out;
     out.swap(staged_);
-    auto w = s_.write_all_vectored(std::span<af::bytes>(out));
-    co_await std::move(w);
+    bool gone = false;
+    try {
+        auto w = s_.write_all_vectored(std::span<af::bytes>(out));
+        co_await std::move(w);
+    } catch (const std::system_error& e) {
+        if (got_bytes_ || !peer_gone(e.code())) throw;
+        gone = true;
+    }
+    // A pooled connection the server closed while it was idle, found out by writing to it.
+    if (gone) throw af::error(http::error::connection_closed, "af::http::client: connection closed by the peer before any byte of the response (" + exchange_ + ")");
 }
 
 // Parses `input_` (the head: no more than one byte past the head limit); drops what llhttp
@@ -153,7 +171,7 @@ void client_conn::feed() {
         msg_complete_ = true;
         keep_alive_ = false;
     } else if (e != HPE_OK) {
-        fail(http::error::malformed, "malformed response");
+        fail(http::error::malformed, head_complete_ ? "malformed response body" : "malformed response head");
     }
     used = std::min(used, input_.size());
     if (!head_complete_) head_bytes_ += used;
@@ -165,7 +183,8 @@ void client_conn::at_eof() {
     eof_ = true;
     keep_alive_ = false;
     if (!head_complete_) {
-        fail(http::error::incomplete_body, "connection closed before the response head");
+        fail(http::error::connection_closed,
+             got_bytes_ ? "connection closed by the peer in the middle of the response head" : "connection closed by the peer before any byte of the response");
         return;
     }
     // A body read to the end of the connection ends here; any other is cut short.
@@ -175,7 +194,19 @@ void client_conn::at_eof() {
 
 af::poll<std::size_t> client_conn::poll_fill(context& cx) {
     rbuf_.reserve(lim_.read_buffer_size);
-    auto p = s_.poll_read(cx, rbuf_.spare_capacity());
+    af::poll<std::size_t> p = pending;
+    try {
+        p = s_.poll_read(cx, rbuf_.spare_capacity());
+    } catch (const std::system_error& e) {
+        // A reset before the head is complete is the same fault as a close (nothing usable
+        // came back); after it, the body is cut short and the socket's error says how.
+        if (head_complete_ || !peer_gone(e.code())) throw;
+        fail(http::error::connection_closed,
+             got_bytes_ ? "connection reset by the peer in the middle of the response head" : "connection reset by the peer before any byte of the response");
+        eof_ = true;
+        keep_alive_ = false;
+        return std::size_t{0};
+    }
     if (p.is_pending()) return pending;
     rbuf_.advance_mut(*p);
     input_ = rbuf_.split().freeze();

@@ -51,17 +51,21 @@ public:
         stage_wbuf();
         if (!b.empty()) staged_.push_back(std::move(b));
     }
-    /// Writes everything staged. Cancellation: NOT safe (a prefix may be gone): the caller
-    /// drops the connection.
+    /// Writes everything staged. A reset or broken pipe before any byte of the response came
+    /// back throws af::error(connection_closed); other socket errors as they are.
+    /// Cancellation: NOT safe (a prefix may be gone): the caller drops the connection.
     af::task<void> write_staged();
 
     // --- reading ---
     /// Prepares for a response; `head_request`: its body is never sent (RFC 9110 9.3.2).
-    void begin_response(bool head_request);
+    /// `exchange` ("GET http://host:port/path") ends every message thrown from here on.
+    void begin_response(bool head_request, std::string exchange);
     /// After an interim (1xx) response: parse the next head.
     void next_message() { reset_message(); }
-    /// Ready once a head (interim or final) is complete. Throws af::error (af::http::error)
-    /// for a malformed or cut-short head, std::system_error for I/O errors.
+    /// Ready once a head (interim or final) is complete. Throws af::error (af::http::error):
+    /// connection_closed when the peer closed (or reset) the connection before the head was
+    /// complete, malformed / head_too_large / too_many_headers for a bad head;
+    /// std::system_error for other I/O errors.
     af::poll<void> poll_head(context& cx);
     /// The next body chunk, or the end. Same errors as poll_head.
     af::poll<std::optional<af::bytes>> poll_body(context& cx);
@@ -88,6 +92,8 @@ public:
     /// Whether the peer closed or sent something unasked while the connection was idle
     /// (polled without waiting; such a connection must not be reused).
     bool is_stale() const noexcept;
+    /// What ends every message: "(GET http://host:port/path)".
+    const std::string& exchange() const noexcept { return exchange_; }
 
 private:
     static client_conn& self(llhttp_t* p) noexcept { return *static_cast<client_conn*>(p->data); }
@@ -134,6 +140,7 @@ private:
     std::uint64_t content_length_ = 0;
     http::error err_{};
     const char* why_ = "";
+    std::string exchange_;
 
     af::bytes_mut wbuf_;
     std::vector<af::bytes> staged_;

@@ -11,6 +11,9 @@
 #include <charconv>   // the port
 #include <stdexcept>  // std::invalid_argument
 
+#include "af/core/error.hpp"
+#include "af/http/error.hpp"
+
 namespace af::http {
 
 namespace {
@@ -32,7 +35,9 @@ url url::parse(std::string_view text) {
     const boost::urls::url_view& v = *r;
     url u;
     u.scheme_ = lower(std::string_view(v.scheme().data(), v.scheme().size()));
-    if (u.scheme_ != "http" && u.scheme_ != "https") bad(text, "not an http or https URL");
+    if (u.scheme_ != "http" && u.scheme_ != "https") {
+        throw af::error(http::error::unsupported_scheme, "af::http::url: unsupported scheme \"" + u.scheme_ + "\" (only http): " + std::string(text));
+    }
     if (!v.has_authority() || v.encoded_host().empty()) bad(text, "no host");
     auto host = v.encoded_host();
     u.host_ = lower(std::string_view(host.data(), host.size()));

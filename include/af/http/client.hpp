@@ -24,19 +24,27 @@
 /// `max_idle_per_host` each, for `idle_timeout`. A connection goes back to it when its
 /// response body has been read to the end and neither side said `Connection: close`. Before
 /// one is reused it is polled for readability: a connection the server has closed (or on
-/// which it sent anything unasked) is dropped, never handed out. When a reused connection
-/// fails before any byte of the response came back (the server closed it in the meantime),
-/// a request whose body can be sent again (one chunk or none) is retried once on a new
-/// connection. `Expect: 100-continue` (set by the caller) sends the head alone and waits for
-/// the 100, a final status (then the body is not sent and the connection is not reused), or
-/// `expect_continue_timeout` (then the body goes anyway).
+/// which it sent anything unasked) is dropped, never handed out. Retry: when a reused
+/// connection fails with `connection_closed` (the server closed or reset it in the meantime,
+/// before any byte of the response came back), a request with an idempotent method (GET,
+/// HEAD, PUT, DELETE, OPTIONS, TRACE; RFC 9110 9.2.2) whose body can be sent again (one chunk
+/// or none) is retried once on a new connection; any other request fails with that error
+/// (the server may have acted on it). `Expect: 100-continue` (set by the caller) sends the
+/// head alone and waits for the 100, a final status (then the body is not sent and the
+/// connection is not reused), or `expect_continue_timeout` (then the body goes anyway).
 ///
-/// Errors (each throws out of `send`, or out of the body stream when it happens there):
-/// `std::invalid_argument` for a target that is not an absolute http URL (an https URL says
-/// TLS is not supported yet); the resolver's and the socket's `std::system_error`s;
-/// `af::error` with `af::errc::timed_out` when `connect_timeout` or `request_timeout`
-/// passes; `af::error` with an `af::http::error` code for a malformed response
-/// (`malformed`, `head_too_large`, `too_many_headers`) or one cut short (`incomplete_body`).
+/// Errors (each throws out of `send`, or out of the body stream when it happens there; the
+/// client's own messages say what failed and end with the exchange, "(GET http://h:p/path)"):
+/// - `af::error` with an `af::http::error` code: `connection_closed` when the server closed
+///   or reset the connection before a complete response head (and no retry applied);
+///   `unsupported_scheme` for a URL whose scheme is not http (https: no TLS yet);
+///   `malformed`, `head_too_large`, `too_many_headers` for a bad response; `incomplete_body`
+///   for a response body cut short by a close; `length_mismatch` for a request body that
+///   produced another size than its `length()`;
+/// - `af::error` with `af::errc::timed_out` when `connect_timeout` or `request_timeout` passes;
+/// - the resolver's and the socket's `std::system_error`s (a refused connect says
+///   "connect host:port: Connection refused"; codes as the OS gives them);
+/// - `std::invalid_argument` for a target that is not an absolute URL with a host.
 ///
 /// Cancellation: dropping `send` (or a response body before its end) closes that connection;
 /// it never goes back to the pool half-read, and the pool stays usable. Thread safety: a

@@ -14,7 +14,9 @@
 /// URLs are read as the RFC says, not as a hand-written splitter guesses. The scheme is
 /// matched case-insensitively; `http` and `https` are accepted here (the client refuses https
 /// until af::http has TLS). Errors: `std::invalid_argument` naming the URL when it is not an
-/// absolute URL with a host, or its port is not a number in 1..65535. Thread safety: a value.
+/// absolute URL with a host, or its port is not a number in 1..65535 (a bug in the caller's
+/// input); `af::error` with `af::http::error::unsupported_scheme` naming the scheme for any
+/// other scheme ("ftp://h/"). Thread safety: a value.
 #include <cstdint>      // the port
 #include <string>       // the parts
 #include <string_view>  // the input
@@ -23,7 +25,7 @@ namespace af::http {
 
 class url {
 public:
-    /// See the file comment. Throws std::invalid_argument.
+    /// See the file comment. Throws std::invalid_argument or af::error (unsupported_scheme).
     static url parse(std::string_view text);  // src/http/url.cpp
 
     /// "http" or "https", lower case.
