@@ -10,12 +10,32 @@
 
 namespace af::fuzz {
 
+// What a failed check prints after its reason (the output a target was checking), escaped.
+inline std::string_view& check_context() {
+    static std::string_view c;
+    return c;
+}
+
 // An invariant of a target: on failure, print why and abort, so libFuzzer reports a crash.
 inline void check(bool ok, const char* what) {
-    if (!ok) {
-        std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
-        std::abort();
+    if (ok) return;
+    std::fprintf(stderr, "fuzz invariant broken: %s\n", what);
+    if (!check_context().empty()) {
+        std::fprintf(stderr, "while checking (%zu bytes):\n", check_context().size());
+        for (char c : check_context()) {
+            if (c == '\n') {
+                std::fputs("\\n\n", stderr);
+            } else if (c == '\r') {
+                std::fputs("\\r", stderr);
+            } else if (c >= 32 && c < 127) {
+                std::fputc(c, stderr);
+            } else {
+                std::fprintf(stderr, "\\x%02x", static_cast<unsigned char>(c));
+            }
+        }
+        std::fputc('\n', stderr);
     }
+    std::abort();
 }
 
 // Calls f(piece) for consecutive pieces covering `data`. Seed 0: one piece. Otherwise the

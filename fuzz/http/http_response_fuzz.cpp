@@ -135,7 +135,7 @@ af::task<void> exchange(std::string_view input, unsigned opts, unsigned seed) {
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* p, std::size_t n) {
     if (n < 2) return 0;
     const std::string_view input(reinterpret_cast<const char*>(p + 2), n - 2);
-    auto rt = af::rt::builder().current_thread().enable_all().build();
+    auto rt = af::rt::builder().current_thread().enable_all().disable_blocking_watchdog().build();
     rt.block_on(exchange(input, p[0], p[1]));
     return 0;
 }
