@@ -32,7 +32,7 @@ const std::string& megabyte() {
 }
 
 af::task<af::http::response> handle(af::http::request req) {
-    using af::http::header;
+    namespace header = af::http::header;
     using af::http::method;
     if (req.method() == method::get && req.path() == "/") {
         af::http::response r(af::http::status::ok, af::http::body::from_static("Hello, World!"));

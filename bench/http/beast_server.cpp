@@ -92,8 +92,13 @@ net::awaitable<void> session(beast::tcp_stream stream) {
 net::awaitable<void> listen(tcp::acceptor& acceptor, bool strands) {
     for (;;) {
         // More than one thread: a strand per connection, as Beast's multi-threaded examples do.
-        auto sock = strands ? co_await acceptor.async_accept(net::make_strand(acceptor.get_executor()), net::use_awaitable)
-                            : co_await acceptor.async_accept(net::use_awaitable);
+        // (if/else, not ?: : GCC 12 miscompiles co_await inside a conditional expression)
+        tcp::socket sock(acceptor.get_executor());
+        if (strands) {
+            sock = co_await acceptor.async_accept(net::make_strand(acceptor.get_executor()), net::use_awaitable);
+        } else {
+            sock = co_await acceptor.async_accept(net::use_awaitable);
+        }
         sock.set_option(tcp::no_delay(true));
         auto ex = sock.get_executor();
         net::co_spawn(ex, session(beast::tcp_stream(std::move(sock))), net::detached);
