@@ -312,6 +312,7 @@ TEST(http_server, reuse_port_lets_one_listener_per_worker_share_a_port) {
     {
         std::lock_guard lock(sh->m);
         EXPECT_EQ(sh->serving_threads.size(), 2u);  // both listeners served, each on its worker
+        sh->servers.clear();  // they hold the service, which holds sh: break the cycle
     }
     a.shutdown(std::chrono::seconds(5));
     b.shutdown(std::chrono::seconds(5));
