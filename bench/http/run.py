@@ -158,7 +158,7 @@ def check(server, port):
 
 # ---- measurements ---------------------------------------------------------------------------
 
-def wrk(port, workload, threads, duration):
+def wrk(port, workload, threads, duration, strict=True):
     spec = WORKLOADS[workload]
     cmd = ["wrk", f"-t{threads}", f"-c{spec['conns']}", f"-d{duration}s", "--latency"]
     if spec["script"]:
@@ -169,6 +169,11 @@ def wrk(port, workload, threads, duration):
     m = re.search(r"Requests/sec:\s+([\d.]+)", out)
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     errs = re.search(r"Socket errors: (.*)", out)
+    if errs and not strict and re.fullmatch(r"connect 0, read 0, write 0, timeout \d+", errs.group(1).strip()):
+        # A measured run may see a few requests over wrk's 2 s timeout on an overloaded server
+        # (they count as not done); say so, but it is not a wrong answer.
+        print(f"  note: wrk on port {port} ({workload}): {errs.group(1).strip()}", flush=True)
+        errs = None
     if p.returncode != 0 or not m or bad or errs:
         raise SystemExit(f"FAILED: {' '.join(cmd)}:\n{out}{p.stderr}")
     return float(m.group(1))
@@ -256,8 +261,10 @@ def measure(args):
                         if w == "idle":
                             v = idle_conns(srv, n_idle)
                         else:
-                            v = wrk(srv.port, w, threads, args.duration)
+                            v = wrk(srv.port, w, threads, args.duration, strict=False)
                     results.setdefault(f"{server}/{threads}/{w}", []).append(v)
+                    with open(os.path.join(args.build, "http-results.partial.json"), "w") as f:
+                        json.dump(results, f)
                     print(f"round {rnd + 1} {server:6} {threads}t {w:9} {v:12.1f}", flush=True)
         load.append(os.getloadavg())
     instr = {}
