@@ -15,7 +15,9 @@
 #include <iostream>  // usage and errors
 #include <map>       // the participants
 #include <mutex>     // the room is shared by the sessions on all workers
+#include <optional>  // leave
 #include <string>
+#include <vector>    // the participants cut off by one delivery
 
 #include "af/channel/mpsc.hpp"
 #include "af/channel/oneshot.hpp"
@@ -49,17 +51,27 @@ public:
         return {std::move(rx), std::move(kick_rx)};
     }
     void leave(std::uint64_t id) {
+        std::optional<member> gone;  // destroyed (waking its session) after the lock is released
         std::lock_guard lock(m_);
-        members_.erase(id);
+        if (auto it = members_.find(id); it != members_.end()) {
+            gone.emplace(std::move(it->second));
+            members_.erase(it);
+        }
     }
     void deliver(const chat::message& m) {
+        std::vector<member> cut;  // as in leave: destroyed after the lock
         std::lock_guard lock(m_);
         recent_.push_back(m);
         if (recent_.size() > recent_max) recent_.pop_front();
         for (auto it = members_.begin(); it != members_.end();) {
-            // Full: too slow. Dropping its kick sender ends its session at once, even while its
-            // writer waits on a full socket.
-            it = it->second.queue.try_send(m).is_full() ? members_.erase(it) : std::next(it);
+            if (it->second.queue.try_send(m).is_full()) {
+                // Too slow. Dropping its kick sender ends its session at once, even while its
+                // writer waits on a full socket.
+                cut.push_back(std::move(it->second));
+                it = members_.erase(it);
+            } else {
+                ++it;
+            }
         }
     }
 
