@@ -217,6 +217,16 @@ TEST(asio_stream_adaptor, a_send_error_throws_from_the_next_call) {
 
 // ---- an af stream seen by Asio: af::asio::asio_stream<T> ----
 
+// The error an Asio operation completes with, waited for on this thread. A callback rather
+// than asio::use_future: an exception handed across threads through libstdc++'s (uninstrumented)
+// exception_ptr looks like a race to TSan.
+template <class Start>
+boost::system::error_code error_of(Start start) {
+    std::promise<boost::system::error_code> p;
+    start([&p](boost::system::error_code ec, std::size_t) { p.set_value(ec); });
+    return p.get_future().get();
+}
+
 TEST(asio_stream_bridge, asio_async_write_and_read_run_over_an_af_stream) {
     io_thread io;
     auto [a, b] = af::io::duplex(64);
@@ -239,13 +249,7 @@ TEST(asio_stream_bridge, asio_async_write_and_read_run_over_an_af_stream) {
     EXPECT_EQ(back, msg);
     // af's end of stream is Asio's eof.
     std::array<char, 4> more{};
-    auto f = s.async_read_some(asio::buffer(more), asio::use_future);
-    try {
-        f.get();
-        FAIL() << "a read after the end succeeded";
-    } catch (const boost::system::system_error& e) {
-        EXPECT_EQ(e.code(), asio::error::eof);
-    }
+    EXPECT_EQ(error_of([&](auto h) { s.async_read_some(asio::buffer(more), std::move(h)); }), asio::error::eof);
 }
 
 TEST(asio_stream_bridge, empty_buffers_complete_at_once_with_zero) {
@@ -285,12 +289,8 @@ TEST(asio_stream_bridge, writes_to_a_closed_af_peer_fail_with_broken_pipe) {
     auto [a, b] = af::io::duplex(8);
     af::asio::asio_stream s(std::move(a), io.ioc.get_executor());
     { auto gone = std::move(b); }
-    try {
-        asio::async_write(s, asio::buffer(std::string_view("x")), asio::use_future).get();
-        FAIL() << "a write to a closed peer succeeded";
-    } catch (const boost::system::system_error& e) {
-        EXPECT_EQ(e.code(), boost::system::errc::broken_pipe);
-    }
+    auto ec = error_of([&](auto h) { asio::async_write(s, asio::buffer(std::string_view("x")), std::move(h)); });
+    EXPECT_EQ(ec, boost::system::errc::broken_pipe);
 }
 
 // Beast speaking HTTP/1.1 on both ends of an af TCP connection; af's runtime drives the
