@@ -11,12 +11,28 @@
 // going to sleep (a futex does; the condition variable variant checks under its mutex), so it
 // cannot sleep through it. A spurious return from the wait goes round the loop again.
 //
-// `Sleep` is the wait/wake pair on the word: `futex_sleep` on Linux, `cv_sleep` elsewhere and in
-// the model build, where a futex cannot be modelled.
+// `Sleep` is the wait/wake pair on the word: `futex_sleep` on Linux, `cv_sleep` elsewhere, under
+// TSan (see below) and in the model build, where a futex cannot be modelled.
 #include <cstdint>  // std::uint32_t
 #include <mutex>    // std::unique_lock, std::lock_guard
 
-#if defined(__linux__) && !defined(AF_MODEL)
+// ThreadSanitizer runs a signal's handler on a thread only when that thread enters one of its
+// interceptors; a raw futex system call is not one, so a SIGINT that the kernel hands to a thread
+// parked in block_on would wait until the park ends (a server's Ctrl-C never arrived). Under
+// TSan the parker sleeps in pthread_cond_wait, which TSan intercepts.
+#if defined(__SANITIZE_THREAD__)
+#define AF_PARKER_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define AF_PARKER_TSAN 1
+#endif
+#endif
+
+#if defined(__linux__) && !defined(AF_MODEL) && !defined(AF_PARKER_TSAN)
+#define AF_PARKER_FUTEX 1
+#endif
+
+#if defined(AF_PARKER_FUTEX)
 #include <linux/futex.h>  // FUTEX_WAIT_PRIVATE, FUTEX_WAKE_PRIVATE
 #include <sys/syscall.h>  // SYS_futex
 #include <unistd.h>       // syscall
@@ -46,7 +62,7 @@ private:
     sync::condition_variable cv_;
 };
 
-#if defined(__linux__) && !defined(AF_MODEL)
+#if defined(AF_PARKER_FUTEX)
 /// A futex on the state word itself: std::atomic::wait in libstdc++ 12 spins with sched_yield
 /// before sleeping, which on a busy two-vCPU machine hands the CPU back and forth
 /// (bench/compare/notes.md, "mpsc, receiver on the block_on thread").
