@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: MIT
 // af::http::url over Boost.URL. Boost 1.81 ships Boost.URL as a compiled library
-// (libboost-url1.81-dev) or as sources included once with <boost/url/src.hpp>: this file is
-// that one inclusion, so af_http needs no extra link line. (A program that also links
-// libboost_url.a itself would see these definitions twice; it should then drop this include
-// and link Boost::url instead.)
+// (libboost-url1.81-dev), which af_http links when CMake finds it (AF_HTTP_BOOST_URL_LIBRARY);
+// otherwise this file includes its sources once (<boost/url/src.hpp>, ~20 s of compile time per
+// build tree), so af_http needs no extra link line.
 #include "af/http/url.hpp"
 
+#if defined(AF_HTTP_BOOST_URL_LIBRARY)
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+#else
 #include <boost/url/src.hpp>
+#endif
 
 #include <charconv>   // the port
 #include <stdexcept>  // std::invalid_argument
