@@ -92,7 +92,8 @@ net::awaitable<void> session(beast::tcp_stream stream) {
 net::awaitable<void> listen(tcp::acceptor& acceptor, bool strands) {
     for (;;) {
         // More than one thread: a strand per connection, as Beast's multi-threaded examples do.
-        // (if/else, not ?: : GCC 12 miscompiles co_await inside a conditional expression)
+        // if/else, not ?: : with co_await in both arms of ?: (GCC 12) the accepted socket came
+        // back closed (set_option: bad file descriptor)
         tcp::socket sock(acceptor.get_executor());
         if (strands) {
             sock = co_await acceptor.async_accept(net::make_strand(acceptor.get_executor()), net::use_awaitable);
