@@ -8,7 +8,7 @@
 # needs Boost's headers; the HTTP tests drive the server with curl and Python and the client
 # against nginx (Debian's policy-rc.d keeps the package from starting a system nginx).
 AF_BUILD_PACKAGES=(cmake ninja-build g++ libgtest-dev clang-16 libclang-rt-16-dev liburing-dev pkg-config
-                   node-llhttp libboost1.81-dev libboost-url1.81-dev curl python3 nginx-light)
+                   node-llhttp libboost1.81-dev libboost-url1.81-dev libboost1.81-doc curl python3 nginx-light)
 
 # af_ensure_packages PKG...: installs the packages that are missing, and nothing when all are
 # there, so reruns are quick. `apt-get update` only runs when a plain install fails (a fresh
