@@ -10,6 +10,8 @@
 ///   future's output (spawn.hpp).
 /// - af tasks on an io_context's threads: `af::asio::executor_spawner` (executor_spawner.hpp).
 /// - Asio handlers on af's workers: `af::asio::runtime_context` (runtime_executor.hpp).
+/// - Byte streams both ways: `af::asio::stream<S>` (an Asio socket as an af stream) and
+///   `af::asio::asio_stream<T>` (an af stream as an Asio stream, for Beast) (stream.hpp).
 ///
 ///     boost::asio::io_context ioc;
 ///     af::asio::executor_spawner sp(ioc.get_executor());
@@ -23,6 +25,7 @@
 #include "af/asio/executor_spawner.hpp"
 #include "af/asio/runtime_executor.hpp"
 #include "af/asio/spawn.hpp"
+#include "af/asio/stream.hpp"
 #include "af/asio/use_future.hpp"
 
 #include <boost/asio/io_context.hpp>   // the doc example's io_context
