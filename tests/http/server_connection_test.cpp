@@ -235,6 +235,18 @@ TEST(http_server_connection, a_malformed_chunk_ends_the_body_with_an_error) {
     EXPECT_EQ(svc.calls->load(), 1);  // it ran, and its body read threw
 }
 
+TEST(http_server_connection, an_error_answer_to_head_has_no_body) {
+    // Found by fuzz/http/http_request_fuzz.cpp: the 400 to a HEAD whose chunked body is bad
+    // carried its text, which a client would read as the next response (RFC 9110 9.3.2).
+    echo_service svc;
+    std::string out = run_exchange("HEAD / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n", svc);
+    ASSERT_TRUE(out.starts_with("HTTP/1.1 400 Bad Request\r\n")) << out;
+    EXPECT_TRUE(out.ends_with("\r\n\r\n")) << out;  // the head, and nothing after it
+    // A malformed request that never got to a complete head still gets the text.
+    std::string bad = run_exchange("HEAD / HTTP/1.1\r\nHost h\r\n\r\n");
+    EXPECT_TRUE(bad.ends_with("\r\n\r\nBad Request\n")) << bad;
+}
+
 // --- limits
 
 TEST(http_server_connection, a_head_over_the_limit_is_431) {
