@@ -16,8 +16,9 @@
 /// HTTP/1.1 and the coming HTTP/2); a `service` is any callable from a request to a future
 /// of a response; `serve_connection` serves one connection of any byte stream; `server`
 /// accepts TCP connections, applies limits and shuts down gracefully; `client` sends requests
-/// over a keep-alive connection pool, and `url` parses the URLs it takes. See the book chapter
-/// "HTTP" and docs/design/0020-http-body-and-service.md.
+/// over a keep-alive connection pool, and `url` parses the URLs it takes; `upgraded` is the raw
+/// connection a service gets after a 101 or a CONNECT. See the book chapter "HTTP",
+/// docs/design/0020-http-body-and-service.md and 0023-http-upgrades.md.
 #include "af/http/body.hpp"
 #include "af/http/client.hpp"
 #include "af/http/error.hpp"
@@ -29,6 +30,7 @@
 #include "af/http/server_connection.hpp"
 #include "af/http/service.hpp"
 #include "af/http/status.hpp"
+#include "af/http/upgrade.hpp"
 #include "af/http/url.hpp"
 #include "af/http/version.hpp"
 #include "af/net/socket_addr.hpp"  // server::bind's address
