@@ -21,42 +21,18 @@
 #include "af/stream/next.hpp"
 #include "af/time/instant.hpp"
 #include "af/sync/notify.hpp"
+#include "http/stream_helpers.hpp"
 
 namespace http_server_connection_test {
 
 namespace http = af::http;
 
-af::rt::runtime make_runtime() { return af::rt::builder().current_thread().enable_all().start_paused().build(); }
+af::rt::runtime make_runtime() { return http_test::paused_runtime(); }
 
-std::span<const std::byte> as_bytes(std::string_view s) { return std::as_bytes(std::span(s.data(), s.size())); }
 
-af::task<void> write_str(af::io::duplex_stream& s, std::string_view text) {
-    auto w = af::io::write_all(s, as_bytes(text));
-    co_await std::move(w);
-}
-
-af::task<std::string> read_to_eof(af::io::duplex_stream& s) {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        auto r = af::io::read(s, std::as_writable_bytes(std::span(buf)));
-        std::size_t n = co_await std::move(r);
-        if (n == 0) break;
-        out.append(buf, n);
-    }
-    co_return out;
-}
-
-// Reads until `out` ends with `suffix` (or the end of stream).
-af::task<void> read_until(af::io::duplex_stream& s, std::string& out, std::string_view suffix) {
-    char buf[4096];
-    while (!std::string_view(out).ends_with(suffix)) {
-        auto r = af::io::read(s, std::as_writable_bytes(std::span(buf, 1)));
-        std::size_t n = co_await std::move(r);
-        if (n == 0) break;
-        out.append(buf, n);
-    }
-}
+using http_test::read_to_eof;
+using http_test::read_until;
+using http_test::write_str;
 
 // Answers "<method> <target> <body>" and a fixed date, so responses are exact bytes.
 struct echo_service {

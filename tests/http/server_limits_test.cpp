@@ -29,43 +29,17 @@
 #include "af/time/instant.hpp"
 #include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
+#include "http/stream_helpers.hpp"
 
 namespace http_server_limits_test {
 
 namespace http = af::http;
 using namespace std::chrono_literals;
 
-af::rt::runtime paused_runtime() { return af::rt::builder().current_thread().enable_all().start_paused().build(); }
-
-af::task<void> write_str(af::io::duplex_stream& s, std::string_view text) {
-    auto w = af::io::write_all(s, std::as_bytes(std::span(text.data(), text.size())));
-    co_await std::move(w);
-}
-
-template <class S>
-af::task<std::string> read_to_eof(S& s) {
-    std::string out;
-    char buf[4096];
-    for (;;) {
-        auto r = af::io::read(s, std::as_writable_bytes(std::span(buf)));
-        std::size_t n = co_await std::move(r);
-        if (n == 0) break;
-        out.append(buf, n);
-    }
-    co_return out;
-}
-
-// Reads until `out` ends with `suffix` (or the end of stream).
-template <class S>
-af::task<void> read_until(S& s, std::string& out, std::string_view suffix) {
-    char buf[1];
-    while (!std::string_view(out).ends_with(suffix)) {
-        auto r = af::io::read(s, std::as_writable_bytes(std::span(buf)));
-        std::size_t n = co_await std::move(r);
-        if (n == 0) break;
-        out.append(buf, n);
-    }
-}
+using http_test::paused_runtime;
+using http_test::read_to_eof;
+using http_test::read_until;
+using http_test::write_str;
 
 // A service that never answers.
 af::task<http::response> stuck(http::request) {
