@@ -27,7 +27,9 @@
 //   response chunk, a flush) poll it once their own work is pending and throw
 //   request_timed_out when it has passed, which run() turns into a 503 or a closed
 //   connection. The body gap (body_read_timeout) is a sleep armed in poll_body when the service
-//   waits for bytes that are not there, and dropped when bytes arrive.
+//   waits for bytes that are not there, and dropped when bytes arrive. The wait for a head
+//   (header_read_timeout, keep_alive_timeout, the server's stop) uses one sleep and one
+//   notified future for the connection's life (poll_head_wait): per request they cost no lock.
 // - Upgrades. After a 101 (or a 2xx to CONNECT) with an upgrade handler, the head is flushed
 //   and the handler awaited in this task with the socket and the unparsed input (`input_`,
 //   which llhttp left alone: it pauses at the end of every message).
@@ -48,6 +50,7 @@
 #include "af/http/server_connection.hpp"
 #include "af/io/write_all_vectored.hpp"
 #include "af/stream/next.hpp"
+#include "af/sync/notify.hpp"
 #include "af/time/instant.hpp"
 #include "af/time/sleep.hpp"
 #include "af/time/timeout.hpp"
@@ -79,9 +82,10 @@ struct request_timed_out {};
 
 constexpr auto never = std::chrono::milliseconds::max();
 
-af::time::instant after(std::chrono::milliseconds d) noexcept {
-    return af::time::detail::saturating_add(af::time::instant::now(), std::chrono::duration_cast<std::chrono::nanoseconds>(d));
+af::time::instant after(af::time::instant now, std::chrono::milliseconds d) noexcept {
+    return af::time::detail::saturating_add(now, std::chrono::duration_cast<std::chrono::nanoseconds>(d));
 }
+af::time::instant after(std::chrono::milliseconds d) noexcept { return after(af::time::instant::now(), d); }
 
 class connection;
 
@@ -125,6 +129,9 @@ public:
     af::poll<void> poll_flush_out(context& cx);
     bool has_output() const noexcept { return !staged_.empty() || writing_.has_value(); }
     io_ref& io() noexcept { return io_; }
+    // The wait for head bytes: what ended it, if anything did (otherwise cx is woken later).
+    enum class wait_end { none, elapsed, stopped };
+    wait_end poll_head_wait(context& cx, af::time::instant deadline, bool watch_stop);
     // Whether the current request's deadline passed (if not, cx's waker is woken when it does).
     bool request_expired(context& cx) {
         if (!req_timer_ || req_timer_->poll(cx).is_pending()) return false;
@@ -347,11 +354,11 @@ private:
 
     // Starts the request deadline of the head that just began; the head's own deadline is the
     // earlier of the two.
-    void arm_request_timer(af::time::instant& head_deadline) {
+    void arm_request_timer(af::time::instant now, af::time::instant& head_deadline) {
         req_timer_.reset();
         req_expired_ = false;
         if (o_.request_timeout == never) return;
-        req_timer_.emplace(after(o_.request_timeout));
+        req_timer_.emplace(after(now, o_.request_timeout));
         head_deadline = std::min(head_deadline, req_timer_->deadline());
     }
     void stage_head_fields(const response& r, std::optional<std::uint64_t> body_len);
@@ -383,6 +390,15 @@ private:
     std::optional<af::time::sleep_future> req_timer_;   // the request deadline (request_timeout)
     bool req_expired_ = false;
     std::optional<af::time::sleep_future> body_timer_;  // the body gap (body_read_timeout)
+    // The idle / head deadline: one sleep for the connection's life, moved instead of made per
+    // request (registering and cancelling a timer take the driver's lock each). It may stay
+    // registered at an earlier deadline than the current one; when it fires, it is moved on.
+    std::optional<af::time::sleep_future> wait_timer_;
+    // The next stop(), also made once. Both are polled again only when the waker changed (a
+    // poll of a registered one takes a lock just to store the same waker).
+    std::optional<af::sync::notify::notified_future> stop_wait_;
+    std::optional<af::waker> wait_waker_;  // the waker both were last polled with
+    bool timer_armed_ = false, stop_armed_ = false;
     bool prev_lf_ = false;  // the last head byte fed was LF (obs-fold check)
     std::size_t head_bytes_ = 0;
     std::uint64_t body_bytes_ = 0, content_length_ = 0;
@@ -400,11 +416,25 @@ private:
 
 // --- small futures over the connection's poll functions ---
 
-struct fill_future {
-    using output = std::size_t;
-    explicit fill_future(connection* c) noexcept : c_(c) {}
-    af::poll<std::size_t> poll(context& cx) { return c_->poll_fill(cx); }
+// Reads head bytes until `deadline`, and, with `watch_stop`, until the server stops.
+struct head_read {
+    std::size_t n = 0;
+    connection::wait_end end = connection::wait_end::none;  // none: n bytes were read
+};
+struct head_read_future {
+    using output = head_read;
+    head_read_future(connection* c, af::time::instant deadline, bool watch_stop) noexcept
+        : c_(c), deadline_(deadline), watch_stop_(watch_stop) {}
+    af::poll<head_read> poll(context& cx) {
+        auto p = c_->poll_fill(cx);
+        if (p.is_ready()) return head_read{*p, connection::wait_end::none};
+        auto e = c_->poll_head_wait(cx, deadline_, watch_stop_);
+        if (e == connection::wait_end::none) return pending;
+        return head_read{0, e};
+    }
     connection* c_;
+    af::time::instant deadline_;
+    bool watch_stop_;
 };
 
 // Writes what is staged; `timed`: throws request_timed_out once the request deadline passed.
@@ -566,6 +596,38 @@ af::poll<std::optional<af::bytes>> connection::poll_body(context& cx) {
 
 bool connection::stopping() const noexcept { return stop_ != nullptr && stop_->stopping(); }
 
+connection::wait_end connection::poll_head_wait(context& cx, af::time::instant deadline, bool watch_stop) {
+    if (!wait_waker_ || !wait_waker_->will_wake(cx.waker())) {
+        wait_waker_ = cx.waker();
+        timer_armed_ = stop_armed_ = false;
+    }
+    if (!wait_timer_) {
+        wait_timer_.emplace(deadline);
+    } else if (deadline < wait_timer_->deadline() || (deadline != wait_timer_->deadline() && wait_timer_->is_elapsed())) {
+        wait_timer_->reset(deadline);
+        timer_armed_ = false;
+    }
+    // A registered timer at an earlier deadline wakes this task early: then it is moved on.
+    while (!(timer_armed_ && !wait_timer_->is_elapsed())) {
+        if (wait_timer_->poll(cx).is_pending()) {
+            timer_armed_ = true;
+            break;
+        }
+        if (wait_timer_->deadline() >= deadline) return wait_end::elapsed;
+        wait_timer_->reset(deadline);
+        timer_armed_ = false;
+    }
+    if (!watch_stop || stop_ == nullptr) return wait_end::none;
+    // Made before the flag is checked below, so a stop either sets the flag seen here or
+    // wakes the future (shutdown.hpp).
+    if (!stop_wait_) stop_wait_.emplace(stop_->notified());
+    if (!stop_armed_) {
+        if (stop_wait_->poll(cx).is_ready()) return wait_end::stopped;  // only stop() wakes it
+        stop_armed_ = true;
+    }
+    return stop_->stopping() ? wait_end::stopped : wait_end::none;
+}
+
 af::task<void> connection::close_connection(bool linger) {
     auto flushed = af::time::timeout(close_flush_time, flush_future(this));
     if (!(co_await std::move(flushed))) co_return;  // the peer does not read: drop it
@@ -618,6 +680,8 @@ af::task<void> connection::switch_protocols(upgrade_handler h) {
     if (expired) co_return;
     req_timer_.reset();
     body_timer_.reset();
+    wait_timer_.reset();  // no wake-ups for the handler from HTTP's waits
+    stop_wait_.reset();
     upgraded io(io_, std::move(input_));
     auto handler = h(std::move(io));
     co_await std::move(handler);
@@ -651,36 +715,31 @@ af::task<void> connection::run(const any_service& svc) {
                     if (!head_started_) req_timer_.reset();
                 }
                 auto deadline = head_deadline ? *head_deadline : idle_deadline;
-                auto read = af::time::timeout_at(deadline, fill_future(this));
-                if (stop_ != nullptr && !head_started_) {
-                    auto stop_read = stop_->until_stopping(std::move(read));
-                    auto r = co_await std::move(stop_read);
-                    if (!r) {  // the server is shutting down and this connection is idle
-                        co_await close_connection(false);
-                        co_return;
-                    }
-                    if (r->elapsed()) {
-                        co_await close_connection(false);
-                        co_return;
-                    }
-                    if (**r == 0) co_return;
-                } else {
-                    auto r = co_await std::move(read);
-                    if (r.elapsed()) {
-                        if (head_started_) break;  // 408 below
-                        co_await close_connection(false);
-                        co_return;
-                    }
-                    if (*r == 0) {  // the peer closed: before a head, or in the middle of one
-                        co_await close_connection(false);
-                        co_return;
-                    }
+                const bool watch_stop = stop_ != nullptr && !head_started_;
+                head_read_future read(this, deadline, watch_stop);
+                const head_read r = co_await read;
+                if (r.end == wait_end::stopped) {  // the server is shutting down and this connection is idle
+                    co_await close_connection(false);
+                    co_return;
+                }
+                if (r.end == wait_end::elapsed) {
+                    if (head_started_) break;  // 408 below
+                    co_await close_connection(false);
+                    co_return;
+                }
+                if (r.n == 0) {
+                    // The peer closed: before a head, or in the middle of one. A connection
+                    // watching for the stop just ends (as it did before).
+                    if (watch_stop) co_return;
+                    co_await close_connection(false);
+                    co_return;
                 }
             }
             feed_head();
             if (head_started_ && !head_deadline) {
-                head_deadline = after(o_.header_read_timeout);
-                arm_request_timer(*head_deadline);
+                const auto now = af::time::instant::now();
+                head_deadline = after(now, o_.header_read_timeout);
+                arm_request_timer(now, *head_deadline);
             }
         }
         if (!head_complete_ && !failed()) fail(http::status::request_timeout, http::error::timed_out);

@@ -26,6 +26,10 @@ public:
         notify_.notify_waiters();
     }
 
+    /// A future woken by the next `stop()` (a connection keeps one for its whole life rather
+    /// than making one per wait: each is a lock to link and one to unlink).
+    af::sync::notify::notified_future notified() noexcept { return notify_.notified(); }
+
     /// Runs `f` until it finishes (its output; `true` for a void future) or a stop
     /// (std::nullopt or `false`; `f` is dropped with the until_future).
     template <af::future F>
