@@ -20,6 +20,7 @@
 #include "af/rt/spawn.hpp"
 #include "af/stream/next.hpp"
 #include "af/time/instant.hpp"
+#include "af/time/sleep.hpp"
 #include "af/sync/notify.hpp"
 #include "http/stream_helpers.hpp"
 
@@ -467,6 +468,56 @@ TEST(http_server_connection, header_names_are_case_insensitive_and_well_known_on
     EXPECT_EQ(h.remove("x-custom"), 2u);
     h.append(http::header::connection, "keep-alive, Close");
     EXPECT_TRUE(h.has_token(http::header::connection, "close"));
+}
+
+// The connection keeps one timer for its waits and moves it only to an earlier deadline; a
+// timer left at an older deadline fires early and must only move on, never cut a wait short.
+TEST(http_server_wait_timer, a_stale_timer_firing_does_not_cut_the_next_wait_short) {
+    auto rt = make_runtime();
+    rt.block_on([]() -> af::task<void> {
+        http::server_options o;
+        o.header_read_timeout = std::chrono::seconds(5);
+        o.keep_alive_timeout = std::chrono::seconds(60);
+        auto [client, server] = af::io::duplex(1 << 16);
+        auto h = af::rt::spawn(http::serve_connection(std::move(server), echo_service{}, o));
+        co_await af::time::sleep(std::chrono::seconds(1));  // the server waits, a timer at 5 s
+        co_await write_str(client, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        std::string out;
+        co_await read_until(client, out, ok("GET /a "));
+        co_await af::time::sleep(std::chrono::seconds(30));  // past 5 s: the old timer fired
+        co_await write_str(client, "GET /b HTTP/1.1\r\nHost: h\r\n\r\n");
+        std::string out2;
+        co_await read_until(client, out2, ok("GET /b "));
+        co_await af::time::sleep(std::chrono::seconds(40));  // past the first idle deadline
+        co_await write_str(client, "GET /c HTTP/1.1\r\nHost: h\r\n");  // a head that stalls
+        auto start = af::time::instant::now();
+        std::string rest = co_await read_to_eof(client);
+        EXPECT_TRUE(rest.starts_with("HTTP/1.1 408")) << rest;
+        EXPECT_GE(af::time::instant::now() - start, std::chrono::seconds(5));
+        EXPECT_LT(af::time::instant::now() - start, std::chrono::seconds(7));
+        co_await std::move(h);
+    });
+}
+
+TEST(http_server_wait_timer, an_idle_connection_closes_at_its_keep_alive_deadline) {
+    auto rt = make_runtime();
+    rt.block_on([]() -> af::task<void> {
+        http::server_options o;
+        o.header_read_timeout = std::chrono::seconds(5);
+        o.keep_alive_timeout = std::chrono::seconds(60);
+        auto [client, server] = af::io::duplex(1 << 16);
+        auto h = af::rt::spawn(http::serve_connection(std::move(server), echo_service{}, o));
+        co_await af::time::sleep(std::chrono::seconds(1));
+        co_await write_str(client, "GET /a HTTP/1.1\r\nHost: h\r\n\r\n");
+        std::string out;
+        co_await read_until(client, out, ok("GET /a "));
+        auto start = af::time::instant::now();
+        std::string rest = co_await read_to_eof(client);
+        EXPECT_EQ(rest, "");
+        EXPECT_GE(af::time::instant::now() - start, std::chrono::seconds(60));
+        EXPECT_LT(af::time::instant::now() - start, std::chrono::seconds(62));
+        co_await std::move(h);
+    });
 }
 
 }  // namespace http_server_connection_test
