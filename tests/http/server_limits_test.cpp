@@ -328,13 +328,12 @@ TEST(http_server_max_connections, out_of_descriptors_the_server_backs_off_and_re
     rlimit saved{};
     ASSERT_EQ(::getrlimit(RLIMIT_NOFILE, &saved), 0);
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__) || AF_HTTP_TEST_SANITIZED
-    // With every descriptor taken, the sanitizer runtimes fail their own bookkeeping when the
-    // block_on thread and the workers wake each other (UBSan's vptr check, ASan's thread stack
-    // lookup need a descriptor; tests/net/limits_test.cpp skips the same case): one thread here.
-    auto rt = af::rt::builder().current_thread().enable_all().build();
-#else
-    auto rt = af::rt::builder().multi_thread().worker_threads(2).enable_all().build();
+    // With every descriptor taken, the sanitizer runtimes fail their own bookkeeping: UBSan's
+    // vptr check and ASan's thread-stack lookup open /proc/self/maps (CI's clang-asan run
+    // aborted there, on two workers and on one). The g++ and clang-debug presets run it.
+    GTEST_SKIP() << "under a sanitizer: the sanitizer runtime itself needs free descriptors";
 #endif
+    auto rt = af::rt::builder().multi_thread().worker_threads(2).enable_all().build();
     rt.block_on([&]() -> af::task<void> {
         auto svc = [](http::request) -> af::task<http::response> { co_return http::response(http::status::ok, "served\n"); };
         auto srv = http::server::bind(af::net::socket_addr::parse("127.0.0.1:0"), svc);
