@@ -6,7 +6,7 @@ install(TARGETS af_core af_rt EXPORT af-targets
 # The headers of an optional module that was not built are left out: a user must not find
 # <af/http/server.hpp> in a prefix that has no library behind it.
 set(af_not_installed "")
-foreach(module http asio)
+foreach(module IN LISTS AF_OPTIONAL_MODULES)
   if(NOT TARGET af_${module})
     list(APPEND af_not_installed PATTERN ${module} EXCLUDE)
   endif()
@@ -15,7 +15,7 @@ install(DIRECTORY include/af DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} ${af_not_in
 install(EXPORT af-targets NAMESPACE af:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/af)
 # Optional modules get an export set each: find_package(af COMPONENTS http asio) loads them,
 # and a prefix built without one reports that component as not found.
-foreach(module http asio)
+foreach(module IN LISTS AF_OPTIONAL_MODULES)
   if(TARGET af_${module})
     install(TARGETS af_${module} EXPORT af-${module}-targets
       ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
