@@ -6,9 +6,12 @@
 # not in clang-16 itself); gtest is needed to configure any preset with tests on.
 # af::http builds llhttp from node-llhttp's C sources and parses URLs with Boost.URL; af::asio
 # needs Boost's headers; the HTTP tests drive the server with curl and Python and the client
-# against nginx (Debian's policy-rc.d keeps the package from starting a system nginx).
+# against nginx (Debian's policy-rc.d keeps the package from starting a system nginx). af::tls
+# needs OpenSSL 3 (its tests use the openssl CLI as a peer); the tokio-style port is checked with
+# redis-cli and redis-benchmark.
 AF_BUILD_PACKAGES=(cmake ninja-build g++ libgtest-dev clang-16 libclang-rt-16-dev liburing-dev pkg-config
-                   node-llhttp libboost1.81-dev libboost-url1.81-dev libboost1.81-doc curl python3 nginx-light)
+                   node-llhttp libboost1.81-dev libboost-url1.81-dev libboost1.81-doc curl python3 nginx-light
+                   libssl-dev openssl redis-tools)
 
 # af_ensure_packages PKG...: installs the packages that are missing, and nothing when all are
 # there, so reruns are quick. `apt-get update` only runs when a plain install fails (a fresh
