@@ -24,9 +24,9 @@
 //   chunk. So responses to pipelined requests that are ready at once leave in one write.
 // - Timeouts. The request deadline (request_timeout) is a sleep armed when a head starts; the
 //   small futures the connection awaits while the exchange is in progress (the service, a
-//   response chunk, a flush) poll it once their own work is pending and throw
-//   request_timed_out when it has passed, which run() turns into a 503 or a closed
-//   connection. The body gap (body_read_timeout) is a sleep armed in poll_body when the service
+//   response chunk) poll it once their own work is pending and throw request_timed_out when
+//   it has passed, which run() turns into a 503 or a closed connection; a flush
+//   (flush_in_time) ends with false instead, and the connection is dropped. The body gap (body_read_timeout) is a sleep armed in poll_body when the service
 //   waits for bytes that are not there, and dropped when bytes arrive. The wait for a head
 //   (header_read_timeout, keep_alive_timeout, the server's stop) uses one sleep and one
 //   notified future for the connection's life (poll_head_wait): per request they cost no lock.
@@ -88,6 +88,7 @@ af::time::instant after(af::time::instant now, std::chrono::milliseconds d) noex
 af::time::instant after(std::chrono::milliseconds d) noexcept { return after(af::time::instant::now(), d); }
 
 class connection;
+struct flush_future;
 
 // The request body a service reads: pulls chunks through the connection.
 class incoming_body final : public body_source {
@@ -364,6 +365,8 @@ private:
     void stage_head_fields(const response& r, std::optional<std::uint64_t> body_len);
     af::task<void> switch_protocols(upgrade_handler h);
 
+    // Writes what is staged within the request deadline: co_awaits to false when it passed.
+    flush_future flush_in_time() noexcept;
     af::task<void> close_connection(bool linger);
     af::task<void> respond_error_and_close(http::status s);
 
@@ -437,13 +440,14 @@ struct head_read_future {
     bool watch_stop_;
 };
 
-// Writes what is staged; `timed`: throws request_timed_out once the request deadline passed.
+// Writes what is staged. `timed`: gives up once the request deadline passed, with false (the
+// response did not leave in time; the caller drops the connection).
 struct flush_future {
-    using output = void;
+    using output = bool;
     explicit flush_future(connection* c, bool timed = false) noexcept : c_(c), timed_(timed) {}
-    af::poll<void> poll(context& cx) {
-        if (c_->poll_flush_out(cx).is_ready()) return {};
-        if (timed_ && c_->request_expired(cx)) throw request_timed_out{};
+    af::poll<bool> poll(context& cx) {
+        if (c_->poll_flush_out(cx).is_ready()) return true;
+        if (timed_ && c_->request_expired(cx)) return false;
         return pending;
     }
     connection* c_;
@@ -522,6 +526,8 @@ struct shutdown_future {
     af::poll<void> poll(context& cx) { return io_->poll_shutdown(cx); }
     io_ref* io_;
 };
+
+flush_future connection::flush_in_time() noexcept { return flush_future(this, true); }
 
 incoming_body::~incoming_body() {
     if (c_ != nullptr) c_->body_dropped();
@@ -670,14 +676,7 @@ void connection::stage_head_fields(const response& r, std::optional<std::uint64_
 
 // The response head is staged: write it, then hand the socket and the unparsed input over.
 af::task<void> connection::switch_protocols(upgrade_handler h) {
-    bool expired = false;
-    try {
-        flush_future f(this, true);
-        co_await f;
-    } catch (const request_timed_out&) {
-        expired = true;
-    }
-    if (expired) co_return;
+    if (!co_await flush_in_time()) co_return;
     req_timer_.reset();
     body_timer_.reset();
     wait_timer_.reset();  // no wake-ups for the handler from HTTP's waits
@@ -703,14 +702,7 @@ af::task<void> connection::run(const any_service& svc) {
                 }
                 if (has_output()) {
                     // The previous response (under its request's deadline), or this one's.
-                    bool expired = false;
-                    try {
-                        flush_future f(this, true);
-                        co_await f;
-                    } catch (const request_timed_out&) {
-                        expired = true;
-                    }
-                    if (expired) co_return;  // a response not written in time: drop the connection
+                    if (!co_await flush_in_time()) co_return;  // a response not written in time: drop the connection
                     batched = 0;
                     if (!head_started_) req_timer_.reset();
                 }
@@ -866,8 +858,7 @@ af::task<void> connection::run(const any_service& svc) {
                     }
                     if (!out.is_full()) {  // streamed: the next chunk is asked for once this one is written
                         stage_wbuf();
-                        flush_future f(this, true);
-                        co_await f;
+                        if (!co_await flush_in_time()) co_return;  // closing is all that is left
                         batched = 0;
                     }
                 }
@@ -909,14 +900,7 @@ af::task<void> connection::run(const any_service& svc) {
             co_return;
         }
         if (batched >= o_.max_pipeline_batch) {
-            bool late = false;
-            try {
-                flush_future f(this, true);
-                co_await f;
-            } catch (const request_timed_out&) {
-                late = true;
-            }
-            if (late) co_return;
+            if (!co_await flush_in_time()) co_return;
             batched = 0;
         }
     }
