@@ -36,6 +36,7 @@
 #include "af/stream/peekable.hpp"     // peekable(): look one item ahead
 #include "af/stream/ready_chunks.hpp" // ready_chunks(n): what is ready, at most n
 #include "af/stream/skip.hpp"         // skip(n)
+#include "af/stream/stream_map.hpp"   // stream_map<K, S>: keyed streams, items as (key, item)
 #include "af/stream/skip_while.hpp"   // skip_while(pred)
 #include "af/stream/take.hpp"         // take(n)
 #include "af/stream/take_while.hpp"   // take_while(pred)

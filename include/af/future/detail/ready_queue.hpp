@@ -57,6 +57,12 @@ public:
         // Release: the owner's read of `next` happens before a pusher that sees false rewrites it.
         queued_.store(false, std::memory_order_release);
     }
+    /// Owner: queues the node again without a wake (af::streams::stream_map puts a child that
+    /// just yielded back in line); false if a wake has queued it already.
+    bool requeue() noexcept {
+        // acq_rel: as in wake(); the winner of the flag owns the node's `next` link.
+        return !queued_.exchange(true, std::memory_order_acq_rel);
+    }
     /// Owner: the future is gone; no wake may queue the node again.
     void mark_dead() noexcept {
         // Relaxed: only the flag matters; a node already queued is released by whoever drains it.
