@@ -11,6 +11,7 @@
 #include <atomic>     // connection count
 #include <optional>   // the listener, closed at shutdown
 #include <stdexcept>  // misuse
+#include <system_error>  // a connection's address lookup failing
 
 #include "af/net/tcp_listener.hpp"
 #include "af/net/tcp_stream.hpp"
@@ -55,7 +56,7 @@ void server::shutdown(std::chrono::milliseconds grace) {
 
 namespace {
 
-af::task<void> serve_one(std::shared_ptr<server::state> st, af::net::tcp_stream conn) {
+af::task<void> serve_one(std::shared_ptr<server::state> st, af::net::tcp_stream conn, connection_addrs addrs) {
     struct done_guard {
         server::state* st;
         ~done_guard() {
@@ -67,7 +68,7 @@ af::task<void> serve_one(std::shared_ptr<server::state> st, af::net::tcp_stream 
     } guard{st.get()};
     try {
         detail::io_ref io(conn);
-        auto serving = st->force.until_stopping(detail::serve_erased(io, st->svc, st->opts, &st->stop));
+        auto serving = st->force.until_stopping(detail::serve_erased(io, st->svc, st->opts, &st->stop, addrs));
         (void)co_await std::move(serving);
     } catch (const std::exception&) {
         // The connection's own failure (a reset, a broken pipe): it ends that connection only.
@@ -79,6 +80,9 @@ af::task<void> serve_one(std::shared_ptr<server::state> st, af::net::tcp_stream 
 af::task<void> server::run() {
     std::shared_ptr<state> st = s_;
     if (!st->listener) throw std::logic_error("af::http::server::run: the server already ran; bind a new one");
+    // A listener on one address: every connection's local address is it, without a
+    // getsockname per connection; on 0.0.0.0 or [::] each connection asks.
+    const bool wildcard = st->addr.ip() == "0.0.0.0" || st->addr.ip() == "::";
     for (;;) {
         // At the cap: wait for a connection to end. The notified future is made before the
         // check, so an end in between wakes it.
@@ -98,8 +102,16 @@ af::task<void> server::run() {
         if (!r) break;
         af::net::tcp_stream conn = std::move(r->first);
         conn.set_nodelay(true);
+        connection_addrs addrs{.remote = r->second, .local = st->addr};
+        if (wildcard) {
+            try {
+                addrs.local = conn.local_addr();  // which of the host's addresses it came to
+            } catch (const std::system_error&) {
+                addrs.local.reset();  // the peer is gone already: its service sees no address
+            }
+        }
         st->active.fetch_add(1, std::memory_order_relaxed);  // before the task can end
-        af::rt::spawn(serve_one(st, std::move(conn)));
+        af::rt::spawn(serve_one(st, std::move(conn), std::move(addrs)));
     }
     st->listener.reset();  // stop accepting: new connections are refused by the kernel
     const auto deadline = af::time::instant::now() + std::chrono::milliseconds(st->grace_ms.load(std::memory_order_relaxed));

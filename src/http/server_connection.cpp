@@ -109,7 +109,8 @@ private:
 
 class connection {
 public:
-    connection(io_ref io, const server_options& o, shutdown_signal* stop) : io_(io), o_(o), stop_(stop) {
+    connection(io_ref io, const server_options& o, shutdown_signal* stop, const connection_addrs& addrs)
+        : io_(io), o_(o), stop_(stop), addrs_(addrs) {
         llhttp_init(&p_, HTTP_REQUEST, &settings());
         p_.data = this;
         rbuf_ = af::bytes_mut::with_capacity(o.read_buffer_size);
@@ -374,6 +375,7 @@ private:
     io_ref io_;
     const server_options& o_;
     shutdown_signal* stop_;
+    connection_addrs addrs_;  // copied into every request
     llhttp_t p_;
     const char* base_ = nullptr;  // the bytes being parsed, for body slices
 
@@ -744,6 +746,8 @@ af::task<void> connection::run(const any_service& svc) {
         // --- the exchange ---
         request req(method_, std::move(url_));
         req.set_version(version_);
+        req.set_remote_addr(addrs_.remote);
+        req.set_local_addr(addrs_.local);
         req.headers() = std::move(headers_);
         if (body_expected_) {
             auto src = std::make_unique<incoming_body>(this, has_length_ ? std::optional<std::uint64_t>(content_length_) : std::nullopt, chunked_);
@@ -908,8 +912,8 @@ af::task<void> connection::run(const any_service& svc) {
 
 }  // namespace
 
-af::task<void> serve_erased(io_ref io, any_service svc, server_options opts, shutdown_signal* stop) {
-    connection c(io, opts, stop);
+af::task<void> serve_erased(io_ref io, any_service svc, server_options opts, shutdown_signal* stop, connection_addrs addrs) {
+    connection c(io, opts, stop, addrs);
     co_await c.run(svc);
 }
 

@@ -520,4 +520,30 @@ TEST(http_server_wait_timer, an_idle_connection_closes_at_its_keep_alive_deadlin
     });
 }
 
+// serve_connection hands the addresses it is given to every request, none when it has none.
+TEST(http_server_connection_addrs, requests_carry_the_addresses_given_to_serve_connection) {
+    auto show = [](const std::optional<af::net::socket_addr>& a) { return a ? a->to_string() : std::string("none"); };
+    http::any_service svc = [show](http::request req) -> af::task<http::response> {
+        http::response r(http::status::ok, show(req.remote_addr()) + " " + show(req.local_addr()));
+        r.headers().append(http::header::date, "x");
+        co_return r;
+    };
+    const std::string two = "GET /a HTTP/1.1\r\nHost: h\r\n\r\nGET /b HTTP/1.1\r\nHost: h\r\n\r\n";
+    EXPECT_EQ(run_exchange(two, svc), ok("none none") + ok("none none"));
+    auto rt = make_runtime();
+    std::string out = rt.block_on([&]() -> af::task<std::string> {
+        auto [client, server] = af::io::duplex(1 << 20);
+        http::connection_addrs at{.remote = af::net::socket_addr::parse("[2001:db8::7]:4321"),
+                                  .local = af::net::socket_addr::parse("10.0.0.1:80")};
+        auto h = af::rt::spawn(http::serve_connection(std::move(server), svc, {}, at));
+        co_await write_str(client, two);
+        auto sd = af::io::shutdown(client);
+        co_await std::move(sd);
+        std::string o = co_await read_to_eof(client);
+        co_await std::move(h);
+        co_return o;
+    });
+    EXPECT_EQ(out, ok("[2001:db8::7]:4321 10.0.0.1:80") + ok("[2001:db8::7]:4321 10.0.0.1:80"));
+}
+
 }  // namespace http_server_connection_test

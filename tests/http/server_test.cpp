@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <fstream>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <thread>
 #include <string>
@@ -318,6 +319,37 @@ TEST(http_server, reuse_port_lets_one_listener_per_worker_share_a_port) {
     b.shutdown(std::chrono::seconds(5));
     rt.block_on(std::move(first));
     rt.block_on(std::move(second));
+}
+
+// A service that answers with the addresses its request carries.
+af::task<http::response> whereabouts(http::request req) {
+    auto show = [](const std::optional<af::net::socket_addr>& a) { return a ? a->to_string() : std::string("none"); };
+    co_return http::response(http::status::ok, show(req.remote_addr()) + " " + show(req.local_addr()));
+}
+
+// The server fills remote_addr() and local_addr() from the accepted socket: on a listener on
+// one address and on a wildcard one (where each connection asks the kernel).
+TEST(http_server_addrs, requests_carry_the_connections_peer_and_local_addresses) {
+    auto rt = make_runtime();
+    for (const char* bind_to : {"127.0.0.1:0", "0.0.0.0:0"}) {
+        rt.block_on([&]() -> af::task<void> {
+            auto srv = http::server::bind(af::net::socket_addr::parse(bind_to), whereabouts);
+            auto running = af::rt::spawn(srv.run());
+            auto to = af::net::socket_addr::v4_loopback(srv.local_addr().port());
+            auto c = co_await af::net::tcp_stream::connect(to);
+            co_await c.write_all("GET / HTTP/1.1\r\nHost: h\r\nConnection: close\r\n\r\n");
+            std::string got;
+            for (;;) {
+                std::string part = co_await read_some(c);
+                if (part.empty()) break;
+                got += part;
+            }
+            const std::string want = c.local_addr().to_string() + " " + to.to_string();
+            EXPECT_EQ(got.substr(got.find("\r\n\r\n") + 4), want) << bind_to;
+            srv.shutdown(std::chrono::seconds(5));
+            co_await std::move(running);
+        }());
+    }
 }
 
 }  // namespace http_server_test

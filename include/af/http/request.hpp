@@ -11,7 +11,11 @@
 /// The same type whichever protocol carried it (HTTP/1.1 today, HTTP/2 next): `target()` is
 /// the request-target as sent (origin form "/p?q", or absolute, authority or asterisk form),
 /// and `version()` says which protocol. A server hands a service a request whose body is read
-/// from the connection as the service polls it (see body.hpp). Thread safety: a plain value.
+/// from the connection as the service polls it (see body.hpp), and says where it came from:
+/// `remote_addr()` (the peer, e.g. for X-Forwarded-For or a log line) and `local_addr()` (the
+/// address it arrived at), filled by af::http::server from the accepted socket and by
+/// `serve_connection` when given (see server_connection.hpp). Thread safety: a plain value.
+#include <optional>     // the connection's addresses
 #include <string>       // the target
 #include <string_view>  // path and query
 #include <utility>      // std::move
@@ -20,6 +24,7 @@
 #include "af/http/header_map.hpp"
 #include "af/http/method.hpp"
 #include "af/http/version.hpp"
+#include "af/net/socket_addr.hpp"
 
 namespace af::http {
 
@@ -55,6 +60,13 @@ public:
     /// Moves the body out (the request keeps an empty one).
     http::body take_body() noexcept { return std::exchange(body_, http::body()); }
     void set_body(http::body b) noexcept { body_ = std::move(b); }
+    /// The address of the peer that sent this request; empty for a request built by hand or
+    /// served by `serve_connection` without addresses. Behind a proxy it is the proxy's.
+    const std::optional<af::net::socket_addr>& remote_addr() const noexcept { return remote_; }
+    void set_remote_addr(std::optional<af::net::socket_addr> a) noexcept { remote_ = a; }
+    /// The local address the request arrived at (empty as for remote_addr()).
+    const std::optional<af::net::socket_addr>& local_addr() const noexcept { return local_; }
+    void set_local_addr(std::optional<af::net::socket_addr> a) noexcept { local_ = a; }
 
 private:
     http::method method_;
@@ -62,6 +74,7 @@ private:
     http::version version_ = http::version::http_1_1;
     header_map headers_;
     http::body body_;
+    std::optional<af::net::socket_addr> remote_, local_;
 };
 
 }  // namespace af::http

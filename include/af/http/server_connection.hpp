@@ -29,6 +29,14 @@
 /// after `keep_alive_timeout`. Upgrades (101 to a request with `Upgrade`) and CONNECT (2xx)
 /// hand the raw connection to the response's upgrade handler (see upgrade.hpp).
 ///
+/// `addrs` (optional): the connection's peer and local addresses, which every request then
+/// carries (`request::remote_addr()`, `local_addr()`); af::http::server passes the accepted
+/// socket's.
+///
+///     auto [conn, peer] = co_await listener.accept();
+///     af::http::connection_addrs at{.remote = peer, .local = conn.local_addr()};
+///     af::rt::spawn(af::http::serve_connection(std::move(conn), app, {}, at));
+///
 /// Errors: I/O errors end the task with the exception (the server logs and drops them);
 /// protocol errors are answered and end the task normally. Cancellation: dropping the task
 /// closes the connection wherever it was, without a response. Thread safety: one task.
@@ -36,11 +44,13 @@
 #include <chrono>   // timeouts
 #include <cstddef>  // std::size_t
 #include <cstdint>  // body limit
+#include <optional> // addresses
 #include <utility>  // std::move
 
 #include "af/core/task.hpp"
 #include "af/http/detail/io_ref.hpp"
 #include "af/http/service.hpp"
+#include "af/net/socket_addr.hpp"
 
 namespace af::http {
 
@@ -77,17 +87,23 @@ struct server_options {
     bool reuse_port = false;
 };
 
+/// Where a connection comes from and where it arrived (see `serve_connection`).
+struct connection_addrs {
+    std::optional<af::net::socket_addr> remote;  ///< the peer
+    std::optional<af::net::socket_addr> local;   ///< this side
+};
+
 namespace detail {
 class shutdown_signal;  // src/http/server.cpp: a server's "stop" for its connections
-af::task<void> serve_erased(io_ref io, any_service svc, server_options opts, shutdown_signal* stop);
+af::task<void> serve_erased(io_ref io, any_service svc, server_options opts, shutdown_signal* stop, connection_addrs addrs);
 }  // namespace detail
 
 /// See the file comment.
 template <class IO>
     requires af::io::async_read<IO> && af::io::async_write<IO>
-af::task<void> serve_connection(IO io, any_service svc, server_options opts = {}) {
+af::task<void> serve_connection(IO io, any_service svc, server_options opts = {}, connection_addrs addrs = {}) {
     detail::io_ref ref(io);
-    co_await detail::serve_erased(ref, std::move(svc), std::move(opts), nullptr);
+    co_await detail::serve_erased(ref, std::move(svc), std::move(opts), nullptr, addrs);
 }
 
 }  // namespace af::http
