@@ -28,6 +28,17 @@
 /// ready index always wins. Use it when the order carries meaning (a shutdown signal first) and
 /// the earlier children cannot be ready for ever. See docs/design/0013-fair-select.md.
 ///
+/// Conditional branches (tokio's `if precondition`): wrap a child in `af::when(cond, f)`. A
+/// disabled branch is never polled and cannot win; `f` is still built (and destroyed with the
+/// select), as in tokio. The fair start is drawn among the enabled branches only, so each ready
+/// enabled branch is polled first with probability 1 / (number of enabled branches).
+///
+///     auto won = co_await af::select(af::when(!subs.empty(), subs.next()), read_frame(conn));
+///
+/// If every branch is disabled nothing could ever finish: the first poll throws
+/// `af::all_branches_disabled` (a `std::logic_error`) instead of hanging; tokio panics there,
+/// or takes its `else` branch. Catch it, or keep one branch always enabled (a shutdown signal).
+///
 /// Choosing among siblings: `af::select_all` races a `std::vector` of one future type and hands
 /// back the ones that lost instead of cancelling them; `af::join` waits for all children.
 ///
@@ -43,6 +54,7 @@
 #include <cstdint>      // the start generator's state
 #include <exception>    // std::exception_ptr
 #include <optional>     // each child until the race ends; the winner's output
+#include <stdexcept>    // std::logic_error: every branch disabled
 #include <tuple>        // the children
 #include <type_traits>  // std::remove_cvref_t, std::is_lvalue_reference_v
 #include <utility>      // std::in_place_index, std::index_sequence_for
@@ -54,6 +66,42 @@
 #include "af/future/detail/wake_set.hpp"
 
 namespace af {
+
+/// Thrown by the first poll of an `af::select` whose branches are all `af::when(false, ...)`.
+class all_branches_disabled : public std::logic_error {
+public:
+    all_branches_disabled()
+        : std::logic_error(
+              "af::select: every branch is disabled (af::when(false, ...)), so none could ever finish; "
+              "keep one branch enabled or check the conditions before selecting") {}
+};
+
+/// The future made by `af::when(cond, f)`: `f` as a select branch that is enabled only if
+/// `cond` was true. Polled on its own, it behaves as `f` (polling a disabled one is a bug).
+template <future F>
+class [[nodiscard("a future does nothing until it is awaited")]] when_future {
+public:
+    using output = output_of<F>;
+    when_future(bool enabled, F&& f) : enabled_(enabled), f_(std::move(f)) {}
+    bool enabled() const noexcept { return enabled_; }
+    af::poll<output> poll(context& cx) {
+        assert(enabled_ && "af::when: a disabled branch was polled");
+        return f_.poll(cx);
+    }
+
+private:
+    bool enabled_;
+    F f_;
+};
+
+/// A select branch taken only if `cond` holds: `af::select(af::when(ok, f), g)`.
+template <class F>
+    requires future<std::remove_cvref_t<F>>
+when_future<std::remove_cvref_t<F>> when(bool cond, F&& f) {
+    static_assert(!std::is_lvalue_reference_v<F>,
+                  "af::when takes ownership of its future: pass a named future as std::move(x)");
+    return when_future<std::remove_cvref_t<F>>(cond, std::remove_cvref_t<F>(std::move(f)));
+}
 
 namespace detail {
 
@@ -126,12 +174,24 @@ class [[nodiscard("a future does nothing until it is awaited")]] basic_select_fu
 public:
     using output = std::variant<detail::value_of<F>...>;
 
-    explicit basic_select_future(F&&... f) : children_(std::optional<F>(std::move(f))...) {}
+    explicit basic_select_future(F&&... f) : children_(std::optional<F>(std::move(f))...) {
+        // An af::when(false, ...) branch is dropped now: it is never polled.
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((enabled_[I] = branch_enabled(*std::get<I>(children_))), ...);
+        }(std::index_sequence_for<F...>{});
+        [&]<std::size_t... I>(std::index_sequence<I...>) {
+            ((enabled_[I] ? void(++live_) : std::get<I>(children_).reset()), ...);
+        }(std::index_sequence_for<F...>{});
+    }
     basic_select_future(basic_select_future&&) = default;
     basic_select_future& operator=(basic_select_future&&) = delete;
 
     af::poll<output> poll(context& cx) {
         assert(!done_ && "af::select polled after it completed");
+        if (live_ == 0) {
+            done_ = true;
+            throw all_branches_disabled();
+        }
         auto poll_one = [this](std::size_t i, context& child_cx) {
             return detail::with_index(i, std::index_sequence_for<F...>{},
                                       [&](auto index) { return poll_child<decltype(index)::value>(child_cx); });
@@ -140,7 +200,7 @@ public:
             wakes_.poll_children(cx, n, poll_one);
         } else {
             std::array<std::size_t, n> deferred;
-            detail::poll_children_from(wakes_, cx, n, detail::select_start(n), deferred.data(), poll_one);
+            detail::poll_children_from(wakes_, cx, n, fair_start(), deferred.data(), poll_one);
         }
         if (!winner_ && !error_) return pending;
         done_ = true;
@@ -159,6 +219,25 @@ public:
     }
 
 private:
+    template <class G>
+    static bool branch_enabled(const G& g) noexcept {
+        if constexpr (requires { { g.enabled() } -> std::same_as<bool>; }) {
+            return g.enabled();
+        } else {
+            return true;
+        }
+    }
+
+    // The k-th enabled branch for a random k: every enabled branch starts a round equally often.
+    std::size_t fair_start() const noexcept {
+        std::size_t k = detail::select_start(live_);
+        if (live_ == n) return k;
+        for (std::size_t i = 0; i < n; ++i) {
+            if (enabled_[i] && k-- == 0) return i;
+        }
+        return 0;
+    }
+
     // True when child I finished (with a value or an exception): the race is over.
     template <std::size_t I>
     bool poll_child(context& cx) {
@@ -178,6 +257,8 @@ private:
     detail::wake_set_ptr wakes_;
     std::optional<output> winner_;
     std::exception_ptr error_;
+    std::array<bool, n> enabled_{};
+    std::size_t live_ = 0;  // enabled branches
     bool done_ = false;
 };
 
