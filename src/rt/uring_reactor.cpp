@@ -41,6 +41,8 @@
 // Freeing: a source counts its operations in the kernel. close() submits IORING_OP_ASYNC_CANCEL
 // for each, and the source is freed by whichever thread handles its last completion (or by
 // close() itself when nothing is in flight), so a completion never reaches freed memory.
+// close() never waits: a closed source gives its reactor reference back at once, and the
+// reactor's destructor drains the ring once for every source still closing (issue 17).
 //
 // Threads: SQ access is serialised by `ring_m_` and every poll submits at once (io_uring_submit),
 // so no submission waits for a park. CQ consumption is serialised by `cq_m_`; the parker waits in
@@ -761,7 +763,9 @@ public:
     }
 
     ~uring_reactor() override {
-        // No source is left (each held a reference), so no completion can name one.
+        // Every open source held a reference, so only closed ones remain, waiting for the
+        // completions of their cancelled operations: collect them all at once.
+        drain_closed();
         io_uring_queue_exit(&ring_);  // before pool_ unmaps: the kernel lets go of the buffers
         ::close(wake_fd_);
     }
@@ -862,23 +866,40 @@ public:
         return true;
     }
 
-    // close() of a source whose operations are still in the kernel and that no parked thread
-    // may be around to finish (the runtime may be gone): drive the ring briefly ourselves.
-    void drain_closing() noexcept {
-        if (tl_reaping == this || tl_parking == this) return;
-        std::unique_lock lk(park_m_, std::try_to_lock);
-        if (!lk.owns_lock()) return;  // a parked thread will reap the cancellations
-        auto until = std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+    // The reactor's last reference is gone: sources closed with operations in the kernel (their
+    // cancellations submitted by close()) are freed here, by one drain of the ring, not one wait
+    // per source. Their completions may be slow: a request whose submitting thread has exited
+    // (a multi_thread worker, joined at shutdown) completes through the kernel's fallback work,
+    // a tick later (~10 ms), which made a close that waited for its own completion cost that
+    // much per socket (issue 17: 3,000 pending reads took 24.7 s). Bounded: a source whose
+    // completion never comes is leaked rather than freed under the kernel.
+    void drain_closed() noexcept {
+        using clock = std::chrono::steady_clock;
+        auto start = clock::now();
+        bool cancelled_all = false;
         // Acquire: pairs with the release in source_freed.
-        while (closing_.load(std::memory_order_acquire) > 0 && std::chrono::steady_clock::now() < until) {
+        while (closing_.load(std::memory_order_acquire) > 0) {
             flush();
-            if (reap()) continue;
-            __kernel_timespec ts{0, 1000000};
+            bool any = false;
+            reap(&any);
+            if (any) continue;
+            auto waited = clock::now() - start;
+            if (waited > std::chrono::seconds(2)) break;
+            if (!cancelled_all && waited > std::chrono::milliseconds(100)) {
+                // A cancellation that found its operation starting (-EALREADY) or a kernel slow to
+                // honour it: one request that cancels everything left (5.19+; older kernels
+                // answer -EINVAL and the per-operation cancellations stand).
+                cancelled_all = true;
+                submit([](io_uring_sqe* sqe) {
+                    io_uring_prep_cancel64(sqe, 0, IORING_ASYNC_CANCEL_ANY);
+                    io_uring_sqe_set_data64(sqe, ud_ignore);
+                });
+            }
+            __kernel_timespec ts{0, 20 * 1000 * 1000};
             io_uring_getevents_arg arg{};
             arg.ts = reinterpret_cast<std::uint64_t>(&ts);
             ::io_uring_enter2(static_cast<unsigned>(ring_.ring_fd), 0, 1, IORING_ENTER_GETEVENTS | IORING_ENTER_EXT_ARG,
                               reinterpret_cast<sigset_t*>(&arg), sizeof arg);
-            reap();
         }
     }
 
@@ -1005,7 +1026,9 @@ uring_source::uring_source(int fd, bool socket, bool stream, uring_reactor& r) n
     reactor_.retain();
 }
 
-uring_source::~uring_source() { reactor_.release(); }
+// The reactor reference is given back by close(), not here: a closed source waiting for its
+// completions must not keep the reactor alive (see drain_closed).
+uring_source::~uring_source() = default;
 
 void uring_source::prep(io_uring_sqe* sqe, side& s) noexcept {
     switch (s.kind) {
@@ -1144,10 +1167,13 @@ void uring_source::close() noexcept {
         destroy(this);
     } else {
         // The cancellations usually complete inside their submit: reap them now if we can.
+        // Otherwise a parked thread, a later reap, or the reactor's destructor (once the last
+        // reference is gone) frees the source; nothing here waits for the kernel, so a runtime
+        // dropping thousands of sockets cancels them all before it waits once.
         r.try_reap();
-        r.drain_closing();
     }
-    r.release();
+    r.release();  // the source's reference
+    r.release();  // ours: may destroy the reactor, which drains what is still closing
 }
 
 template <class Step>
