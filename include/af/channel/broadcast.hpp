@@ -171,7 +171,14 @@ public:
         next_ = s_->head;
     }
     receiver(receiver&&) noexcept = default;  // node_ is on the heap: it stays put
-    receiver& operator=(receiver&&) = delete;
+    /// Unsubscribes this receiver (as its destructor would), then takes over `o`.
+    receiver& operator=(receiver&& o) noexcept {
+        receiver old(std::move(*this));
+        s_ = std::move(o.s_);
+        node_ = std::move(o.node_);
+        next_ = o.next_;
+        return *this;
+    }
     ~receiver() {
         if (!s_) return;
         std::lock_guard lk(s_->m);

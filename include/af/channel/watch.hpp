@@ -129,7 +129,12 @@ public:
 
     explicit sender(std::shared_ptr<state> s) noexcept : s_(std::move(s)) {}
     sender(sender&&) noexcept = default;
-    sender& operator=(sender&&) = delete;
+    /// Drops this sender (closing its channel, as its destructor would), then takes over `o`.
+    sender& operator=(sender&& o) noexcept {
+        sender old(std::move(*this));
+        s_ = std::move(o.s_);
+        return *this;
+    }
     ~sender() {
         if (!s_) return;
         std::vector<waker> wake;
@@ -262,6 +267,14 @@ public:
     receiver(const receiver& o) : receiver(o.s_) { seen_ = o.seen_; }
     receiver(receiver&&) noexcept = default;  // node_ is on the heap: it stays put
     receiver& operator=(const receiver&) = delete;
+    /// Drops this receiver (as its destructor would), then takes over `o`.
+    receiver& operator=(receiver&& o) noexcept {
+        receiver old(std::move(*this));
+        s_ = std::move(o.s_);
+        node_ = std::move(o.node_);
+        seen_ = o.seen_;
+        return *this;
+    }
     ~receiver() {
         if (!s_) return;
         std::vector<waker> wake;

@@ -23,7 +23,7 @@
 /// Thread safety: `lock`, `try_lock` and guards may be used from any thread; a guard may move
 /// to another task or thread. Destroy the mutex only when nobody waits and no guard is alive.
 #include <optional>  // try_lock's result
-#include <utility>   // std::forward, std::move
+#include <utility>   // std::forward, std::move, std::exchange
 
 #include "af/sync/semaphore.hpp"
 
@@ -38,6 +38,16 @@ class mutex_guard {
 public:
     T& operator*() const noexcept { return *value_; }
     T* operator->() const noexcept { return value_; }
+
+    mutex_guard(mutex_guard&& o) noexcept : value_(std::exchange(o.value_, nullptr)), permit_(std::move(o.permit_)) {}
+    /// Unlocks the mutex this guard held, then takes `o`'s lock.
+    mutex_guard& operator=(mutex_guard&& o) noexcept {
+        if (this != &o) {
+            permit_ = std::move(o.permit_);
+            value_ = std::exchange(o.value_, nullptr);
+        }
+        return *this;
+    }
 
     /// Unlocks now; the guard must not be dereferenced afterwards.
     void unlock() noexcept {

@@ -25,7 +25,7 @@
 /// no guard is alive.
 #include <cstddef>   // std::size_t
 #include <optional>  // try_read/try_write results
-#include <utility>   // std::forward, std::move
+#include <utility>   // std::forward, std::move, std::exchange
 
 #include "af/sync/semaphore.hpp"
 
@@ -41,6 +41,17 @@ public:
     const T& operator*() const noexcept { return *value_; }
     const T* operator->() const noexcept { return value_; }
 
+    rwlock_read_guard(rwlock_read_guard&& o) noexcept
+        : value_(std::exchange(o.value_, nullptr)), permit_(std::move(o.permit_)) {}
+    /// Releases the lock this guard held, then takes `o`'s.
+    rwlock_read_guard& operator=(rwlock_read_guard&& o) noexcept {
+        if (this != &o) {
+            permit_ = std::move(o.permit_);
+            value_ = std::exchange(o.value_, nullptr);
+        }
+        return *this;
+    }
+
 private:
     friend class rwlock<T>;
     rwlock_read_guard(const T& v, semaphore_permit p) noexcept : value_(&v), permit_(std::move(p)) {}
@@ -54,6 +65,17 @@ class rwlock_write_guard {
 public:
     T& operator*() const noexcept { return *value_; }
     T* operator->() const noexcept { return value_; }
+
+    rwlock_write_guard(rwlock_write_guard&& o) noexcept
+        : value_(std::exchange(o.value_, nullptr)), permit_(std::move(o.permit_)) {}
+    /// Releases the lock this guard held, then takes `o`'s.
+    rwlock_write_guard& operator=(rwlock_write_guard&& o) noexcept {
+        if (this != &o) {
+            permit_ = std::move(o.permit_);
+            value_ = std::exchange(o.value_, nullptr);
+        }
+        return *this;
+    }
 
 private:
     friend class rwlock<T>;
