@@ -68,4 +68,16 @@ if(Python3_Interpreter_FOUND)
             include src examples docs
     WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
   set_tests_properties(lint.no_braced_temporaries_in_co_await PROPERTIES LABELS docs TIMEOUT 60)
+  # Every co_await operand shape GCC 12 gets wrong (braced, conditional, generic-lambda member),
+  # over the tests too; the planted fixture proves the check can fail (issue 22).
+  add_test(NAME lint.co_await_operand_shapes
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/check_coawait.py
+            --exclude tests/compile_fail include src examples docs/samples tests
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  add_test(NAME lint.co_await_operand_shapes_finds_planted
+    COMMAND ${Python3_EXECUTABLE} ${PROJECT_SOURCE_DIR}/scripts/check_coawait.py
+            --expect 3 tests/lint/coawait_planted.cpp.in
+    WORKING_DIRECTORY ${PROJECT_SOURCE_DIR})
+  set_tests_properties(lint.co_await_operand_shapes lint.co_await_operand_shapes_finds_planted
+    PROPERTIES LABELS docs TIMEOUT 60)
 endif()

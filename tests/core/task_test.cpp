@@ -177,7 +177,7 @@ TEST(task, exception_from_a_leaf_is_rethrown_at_the_co_await) {
     for (int n : {0, 2}) {  // thrown on the first poll (inside await_ready) and on a re-poll
         auto t = [](int k) -> af::task<std::string> {
             try {
-                co_await throwing_leaf{k};
+                co_await throwing_leaf{k};  // await-temporary: trivially destructible aggregate
             } catch (const boom& e) {
                 co_return std::string("caught ") + e.what();
             }

@@ -141,7 +141,7 @@ TEST_P(provided_buffers, reads_dropped_at_random_lose_and_duplicate_nothing) {
         for (;;) {
             std::size_t len = rng() % 8 == 0 ? 1 + rng() % 40'000 : 1 + rng() % 3'000;
             read_attempt a{&s, std::make_unique<std::byte[]>(len), len};
-            std::optional<std::size_t> n = co_await poll_once{&a};
+            std::optional<std::size_t> n = co_await poll_once{&a};  // await-temporary: trivially destructible aggregate
             if (!n) {
                 unsigned how = rng() % 3;
                 if (how == 0) {

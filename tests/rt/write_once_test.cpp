@@ -179,7 +179,7 @@ TEST_P(write_once, an_appending_writer_never_sends_a_byte_twice) {
         for (std::size_t k = 0; k < pieces; ++k) {
             append_piece(unsent, k);
             // One poll on the unsent suffix: its pointer and length change between polls.
-            if (auto n = co_await try_write{&c, unsent}) {
+            if (auto n = co_await try_write{&c, unsent}) {  // await-temporary: trivially destructible aggregate
                 unsent.erase(unsent.begin(), unsent.begin() + static_cast<std::ptrdiff_t>(*n));
                 reported += *n;
             }
@@ -369,7 +369,7 @@ TEST_P(write_once, other_bytes_after_a_dropped_write_that_went_out_fail_instead_
         std::size_t accepted = 0;
         for (;;) {  // fill the socket until a write stays pending (in the kernel on io_uring)
             auto rest = std::span<const std::byte>(ones).subspan(accepted % (128 * 1024), 64 * 1024);
-            auto n = co_await try_write{&c, rest};
+            auto n = co_await try_write{&c, rest};  // await-temporary: trivially destructible aggregate
             if (!n) break;  // dropped here
             accepted += *n;
         }
@@ -448,7 +448,7 @@ TEST_P(write_once, framed_send_all_delivers_every_frame_once) {
         auto [c, s] = co_await small_buffer_pair();
         auto reader = af::rt::spawn(read_frames(std::move(s), 100));
         auto out = af::io::framed(c, af::io::length_delimited_codec());
-        co_await af::sinks::send_all(out, counter_stream{0, frames});
+        co_await af::sinks::send_all(out, counter_stream{0, frames});  // await-temporary: trivially destructible aggregate
         co_await af::sinks::close(out);
         frames_received r = co_await std::move(reader);
         EXPECT_EQ(r.error, "");

@@ -146,7 +146,8 @@ struct throwing_future {
 af::async_generator<int> catches() {
     bool caught = false;
     try {
-        co_await throwing_future{};
+        throwing_future f;
+        co_await f;
     } catch (const std::logic_error&) {
         caught = true;  // co_yield is not allowed inside a handler
     }
