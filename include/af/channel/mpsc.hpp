@@ -43,11 +43,13 @@
 /// slot with one atomic increment and the receiver reads slots in order; capacity is an atomic
 /// count of free slots. The channel's mutex guards only the line of waiting senders: it is taken by
 /// a sender that finds no free slot, by a waiting send that is dropped, and by a freed slot handed
-/// to a waiter. The receiver's waker is an `af::atomic_waker`. No lock is held while a waker runs
-/// or a value is destroyed. Memory: blocks of 32 slots, allocated as the queue grows (one freed
-/// block is kept for reuse); running out of memory there terminates, since a claimed slot cannot be
-/// given back. A send whose value's move constructor throws rethrows and sends nothing. Design
-/// note: docs/design/0009-lock-free-mpsc.md; book chapter "Channels".
+/// to a waiter. The receiver's waker is an `af::atomic_waker`, woken only by the send that fills
+/// the slot the receiver waits for (a receiver that is running or already woken costs a send no
+/// read-modify-write). No lock is held while a waker runs or a value is destroyed. Memory: blocks
+/// of 32 slots, allocated as the queue grows (one freed block is kept for reuse); running out of
+/// memory there terminates, since a claimed slot cannot be given back. A send whose value's move
+/// constructor throws rethrows and sends nothing. Design note: docs/design/0009-lock-free-mpsc.md;
+/// book chapter "Channels".
 #include <atomic>     // the handle counts, the receiver-dropped flag
 #include <cassert>    // handle misuse
 #include <cstddef>    // std::size_t
@@ -64,6 +66,7 @@
 #include "af/core/atomic_waker.hpp"
 #include "af/core/coop.hpp"
 #include "af/core/future.hpp"
+#include "af/detail/sync.hpp"  // rx_parked_at (model-checked: tests/model/mpsc_wake_model.cpp)
 #include "af/executor/block_on.hpp"  // blocking_send, blocking_recv
 #include "af/sink/error.hpp"  // the sink members throw af::closed_error
 
@@ -95,6 +98,12 @@ struct state {
     alignas(64) std::atomic<std::size_t> refs{receiver_ref};
     std::atomic<bool> rx_dropped{false};  // values sent through held slots are then discarded
     alignas(64) af::atomic_waker rx_waker;
+    // The queue index the receiver waits for, stored (seq_cst) after it registers its waker and
+    // before its last look; a send wakes the receiver only when it filled that very slot. A
+    // receiver that has not reached a slot will see it without a wake-up: it parks only after
+    // storing its index and looking again, and the store-then-load pairs (this word against the
+    // queue's ready bits, all seq_cst) cannot both miss (ADR 0009, "Waking the receiver").
+    af::detail::sync::atomic<std::size_t> rx_parked_at{std::size_t(-1)};
 
     static constexpr std::size_t receiver_ref = 1;
     static constexpr std::size_t waking_ref = 2;
@@ -149,12 +158,22 @@ struct state {
             capacity.release(1);
             return;
         }
-        struct wake_on_exit {
+        struct wake_on_throw {
             state* s;
-            ~wake_on_exit() { s->rx_waker.wake(); }  // also after a throwing move: a skipped slot
-        } wake{this};
-        queue.push(std::move(v));
+            bool armed = true;
+            ~wake_on_throw() {
+                if (armed) s->rx_waker.wake();  // a skipped slot: the receiver may wait on it
+            }
+        } on_throw{this};
+        std::size_t idx = queue.push(std::move(v));
+        on_throw.armed = false;
+        // Seq_cst: after the ready bit in the total order (see rx_parked_at).
+        if (rx_parked_at.load() == idx) rx_waker.wake();
     }
+
+    // The receiver is about to return pending: say which slot it waits for. Its caller then
+    // looks at the queue once more.
+    void park_receiver() noexcept { rx_parked_at.store(queue.next_index()); }  // seq_cst: as above
 
     // A held slot goes back unused (dropped permit, cancelled granted send).
     void give_back_slot() {
@@ -214,13 +233,15 @@ template <class T>
 class [[nodiscard("a permit holds a channel slot until it is used or dropped")]] permit {
 public:
     permit(permit&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-    permit& operator=(permit&&) = delete;
-    ~permit() {
-        if (!s_) return;
-        detail::state<T>* s = std::exchange(s_, nullptr);
-        s->give_back_slot();
-        s->drop_sender();
+    /// Gives back the slot this permit held (as its destructor would), then takes `o`'s.
+    permit& operator=(permit&& o) noexcept {
+        if (this != &o) {
+            release();
+            s_ = std::exchange(o.s_, nullptr);
+        }
+        return *this;
     }
+    ~permit() { release(); }
 
     /// Queues `v` in the reserved slot and wakes the receiver. If the receiver was dropped
     /// meanwhile, `v` is destroyed. Consumes the permit.
@@ -238,6 +259,12 @@ private:
     friend class reserve_future;
     friend class sender<T>;  // try_reserve
     explicit permit(detail::state<T>* s) noexcept : s_(s) { s_->add_sender(); }
+    void release() noexcept {
+        if (!s_) return;
+        detail::state<T>* s = std::exchange(s_, nullptr);
+        s->give_back_slot();
+        s->drop_sender();
+    }
     detail::state<T>* s_;
 };
 
@@ -498,18 +525,16 @@ public:
 
     explicit receiver(detail::state<T>* s) noexcept : s_(s) {}
     receiver(receiver&& o) noexcept : s_(std::exchange(o.s_, nullptr)) {}
-    receiver& operator=(receiver&&) = delete;
-    ~receiver() {
-        if (!s_) return;
-        // Release: a sender that sees the flag discards its value instead of queueing it.
-        s_->rx_dropped.store(true, std::memory_order_release);
-        s_->capacity.close();  // wakes the waiting senders
-        // Values queued now are destroyed here; one queued by a racing sender after this goes
-        // with the state. The slots need not come back: nobody can take one any more.
-        s_->queue.drain();
-        s_->rx_waker.take();  // the task's waker is not kept alive by the senders
-        std::exchange(s_, nullptr)->drop_receiver();
+    /// Closes the channel this receiver had and drops its queued values (as its destructor
+    /// would), then takes `o`'s.
+    receiver& operator=(receiver&& o) noexcept {
+        if (this != &o) {
+            release();
+            s_ = std::exchange(o.s_, nullptr);
+        }
+        return *this;
     }
+    ~receiver() { release(); }
 
     /// Stream protocol: the next value, `std::nullopt` at the end, or pending (the waker is kept).
     af::poll<std::optional<T>> poll_next(context& cx) {
@@ -517,10 +542,19 @@ public:
         if (!coop::poll_proceed(cx)) return pending;
         af::poll<std::optional<T>> r = try_next();
         if (r.is_ready()) return r;
-        // Register, then look again: a send after the first look either sees the waker or is
-        // seen by the second look (atomic_waker orders the two).
+        // Register, say which slot we wait for, then look again: a send that fills that slot
+        // either sees our index (and wakes the waker registered before it) or is seen by the
+        // second look (the state's rx_parked_at).
         s_->rx_waker.register_waker(cx.waker());
+#ifdef AF_MODEL_PLANT_MPSC_WAKE
+        // The index stored after the last look: a send in between wakes nobody (the model test).
+        af::poll<std::optional<T>> last = try_next();
+        s_->park_receiver();
+        return last;
+#else
+        s_->park_receiver();
         return try_next();
+#endif
     }
 
     /// Awaits the next value; `std::nullopt` once all senders are gone and the queue is drained
@@ -559,6 +593,7 @@ public:
         af::poll<std::size_t> r = try_many(out, limit);
         if (r.is_ready()) return r;
         s_->rx_waker.register_waker(cx.waker());  // then look again, as in poll_next
+        s_->park_receiver();
         return try_many(out, limit);
     }
 
@@ -581,6 +616,18 @@ public:
     void close() { s_->capacity.close(); }
 
 private:
+    void release() noexcept {
+        if (!s_) return;
+        // Release: a sender that sees the flag discards its value instead of queueing it.
+        s_->rx_dropped.store(true, std::memory_order_release);
+        s_->capacity.close();  // wakes the waiting senders
+        // Values queued now are destroyed here; one queued by a racing sender after this goes
+        // with the state. The slots need not come back: nobody can take one any more.
+        s_->queue.drain();
+        s_->rx_waker.take();  // the task's waker is not kept alive by the senders
+        std::exchange(s_, nullptr)->drop_receiver();
+    }
+
     // Gives back the slots a pop used up, even if moving the value out throws.
     struct slot_return {
         detail::state<T>* s;

@@ -10,7 +10,8 @@
 ///   block holding that index (walking from `tail_block_`, linking a new block when the list
 ///   ends), constructs the value in its slot and sets the slot's bit in the block's `ready` word
 ///   (release). Indices are claimed in one total order, so values from one producer keep their
-///   order, and the consumer reads slots strictly by index.
+///   order, and the consumer reads slots strictly by index. `push` returns the index, so that
+///   the channel can wake its receiver only when it waits for that very slot (ADR 0009).
 /// - A slot whose value failed to construct (the move threw) is marked ready and "skipped", so
 ///   the consumer never stalls on it.
 /// - `tail_block_` moves past a block only once every slot of it is ready: a producer that has
@@ -23,6 +24,12 @@
 ///   and the consumer has read every index below `observed_tail`: each producer that may have
 ///   seen the block has then written its value, which it does after its walk. One freed block is
 ///   kept as a spare for the next producer that needs one, so a steady stream does not allocate.
+///
+/// - Publishing and reading a value are seq_cst (the ready bit's RMW, the block links and the
+///   consumer's loads of both): the channel pairs them with its "receiver parked at index i"
+///   word in a store-then-load handshake (Dekker), which needs every operation in the one
+///   total order. On x86 this costs nothing: the RMWs are locked either way and the loads are
+///   plain moves.
 ///
 /// Thread safety: `push` from any number of threads at once; `pop` and `drain` from one thread
 /// at a time; the destructor once every producer is done.
@@ -61,11 +68,11 @@ public:
         delete spare_.load(std::memory_order_relaxed);  // relaxed: producers are done
     }
 
-    /// Appends a value built from `args`. If building it throws, the slot is skipped and the
-    /// exception propagates. Allocating a block that fails terminates (a claimed slot cannot be
-    /// given back).
+    /// Appends a value built from `args` and returns its index. If building it throws, the slot
+    /// is skipped and the exception propagates. Allocating a block that fails terminates (a
+    /// claimed slot cannot be given back).
     template <class... Args>
-    void push(Args&&... args) {
+    std::size_t push(Args&&... args) {
         std::size_t idx = tail_index_.fetch_add(1);  // seq_cst: see the protocol above
         block* b = find_block(idx);
         std::size_t off = idx & (block_cap - 1);
@@ -77,9 +84,14 @@ public:
             b->ready.fetch_or(bit | (bit << skip_shift), std::memory_order_release);
             throw;
         }
-        // Release: the value is visible to the consumer that sees the bit.
-        b->ready.fetch_or(bit, std::memory_order_release);
+        // Seq_cst: release for the value (the consumer that sees the bit sees it), and in the
+        // total order for the channel's parked-receiver handshake (see the protocol above).
+        b->ready.fetch_or(bit);
+        return idx;
     }
+
+    /// Consumer: the index `pop` reads next (the slot a waiting consumer waits for).
+    std::size_t next_index() const noexcept { return index_; }
 
     /// Consumer: the next value in index order, if it has been written. `consumed` grows by the
     /// number of slots used up (skipped ones included), each of which frees a unit of capacity.
@@ -88,15 +100,17 @@ public:
             block* b = head_;
             std::size_t off = index_ - b->start;
             if (off == block_cap) {
-                // Acquire: see the next block's fields as the producer that linked it left them.
-                block* n = b->next.load(std::memory_order_acquire);
+                // Seq_cst: acquire (the next block's fields as its linker left them), and in the
+                // total order for the parked-receiver handshake.
+                block* n = b->next.load();
                 if (!n) return std::nullopt;
                 head_ = n;
                 reclaim();
                 continue;
             }
-            // Acquire: pairs with push's release, so the slot's value is visible.
-            std::uint64_t bits = b->ready.load(std::memory_order_acquire);
+            // Seq_cst: acquire (pairs with push's release, so the slot's value is visible), and
+            // in the total order for the parked-receiver handshake.
+            std::uint64_t bits = b->ready.load();
             std::uint64_t bit = std::uint64_t(1) << off;
             if (!(bits & bit)) return std::nullopt;
             if (bits & (bit << skip_shift)) {
@@ -154,8 +168,9 @@ private:
         block* b = tail_block_.load();  // seq_cst: see the protocol above
         bool may_move_tail = true;
         while (b->start != start) {
-            // Acquire: see the linked block's fields.
-            block* n = b->next.load(std::memory_order_acquire);
+            // Seq_cst: acquire (the linked block's fields), and a link made by another producer
+            // then precedes our ready bit in the total order (parked-receiver handshake).
+            block* n = b->next.load();
             if (!n) n = grow(b);
             // Acquire: the bits of a finished block; its slots' producers are done walking.
             if (may_move_tail && finished(b->ready.load(std::memory_order_acquire))) {
@@ -192,9 +207,9 @@ private:
         if (nb) nb->start = b->start + block_cap;
         else nb = new block(b->start + block_cap);  // bad_alloc terminates (noexcept)
         block* expected = nullptr;
-        // AcqRel: publish nb's fields; on failure see the winner's.
-        if (b->next.compare_exchange_strong(expected, nb, std::memory_order_acq_rel, std::memory_order_acquire))
-            return nb;
+        // Seq_cst: publish nb's fields, on failure see the winner's; and in the total order for
+        // the parked-receiver handshake (a consumer that parked at this block's first slot).
+        if (b->next.compare_exchange_strong(expected, nb)) return nb;
         give_back(nb);
         return expected;
     }
