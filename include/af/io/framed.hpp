@@ -23,16 +23,21 @@
 /// pending while 8 KiB or more are waiting to be written (backpressure); `poll_flush` writes
 /// the buffer and flushes `io`; `poll_close` flushes and then shuts `io` down.
 ///
+/// Pipelined replies: `has_buffered_frame()` says whether another complete frame is already
+/// received; `co_await af::io::send_pipelined(conn, reply)` (af/io/send_pipelined.hpp) queues a
+/// reply and flushes only when it is false, so 16 pipelined requests get one write, not 16.
+///
 /// Pass an lvalue to borrow `io` (`framed(conn, codec)`), an rvalue to own it. Cancellation:
 /// every poll is safe to abandon; a partly received frame stays buffered, and sent frames stay
 /// in the write buffer until flushed. Thread safety: as `io`; reading in one task while
 /// writing in another needs `af::io::split` first (one `framed` per half).
 #include <cstddef>      // std::byte, std::size_t
+#include <exception>    // a decode error met while looking ahead
 #include <optional>     // items
 #include <span>         // bytes
 #include <system_error> // write_zero
 #include <type_traits>  // std::remove_reference_t
-#include <utility>      // std::forward, std::move
+#include <utility>      // std::forward, std::move, std::exchange
 
 #include "af/bytes/bytes_mut.hpp"  // the read and write buffers
 #include "af/io/async_read.hpp"
@@ -59,6 +64,8 @@ public:
     af::poll<std::optional<item>> poll_next(context& cx)
         requires async_read<io_type>
     {
+        if (lookahead_) return ready_frame(*std::exchange(lookahead_, std::nullopt));
+        if (read_error_) std::rethrow_exception(std::exchange(read_error_, nullptr));
         for (;;) {
             if (!eof_) {
                 if (auto f = codec_.decode(rbuf_)) return ready_frame(std::move(*f));
@@ -103,6 +110,25 @@ public:
         return io_.poll_shutdown(cx);
     }
 
+    /// True if a complete frame is already received and decoded ahead (the next `poll_next`
+    /// returns it without reading). Reads nothing. A decode error met here is kept for the next
+    /// `poll_next` to throw, and counts as false (so pending replies are flushed first).
+    bool has_buffered_frame()
+        requires async_read<io_type>
+    {
+        if (lookahead_) return true;
+        if (read_error_ || eof_ || rbuf_.empty()) return false;
+        try {
+            lookahead_ = codec_.decode(rbuf_);
+        } catch (...) {
+            read_error_ = std::current_exception();
+        }
+        return lookahead_.has_value();
+    }
+
+    /// Bytes encoded but not yet written.
+    std::size_t write_buffer_size() const noexcept { return wbuf_.size(); }
+
     io_type& get_ref() noexcept { return io_; }
     C& get_codec() noexcept { return codec_; }
     /// Bytes received but not yet decoded.
@@ -128,6 +154,8 @@ private:
     af::bytes_mut rbuf_;  // received, not yet decoded
     bool eof_ = false;
     bool done_ = false;
+    std::optional<item> lookahead_;   // decoded by has_buffered_frame, not yet returned
+    std::exception_ptr read_error_;   // thrown by decode in has_buffered_frame
     af::bytes_mut wbuf_;  // encoded, not yet written
 };
 
