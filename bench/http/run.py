@@ -34,7 +34,11 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 SERVERS = ["af", "beast", "hyper"]
-LABEL = {"af": "af::http", "beast": "Boost.Beast 1.81", "hyper": "hyper 0.14"}
+# af on the thread_per_core runtime, one SO_REUSEPORT listener per worker: measured at two
+# threads only (at one it is the current_thread row), in the same rounds as the others.
+PER_CORE = "af_tpc"
+EXTRA_ARGS = {PER_CORE: ["127.0.0.1:0", "--per-core"]}
+LABEL = {"af": "af::http", "beast": "Boost.Beast 1.81", "hyper": "hyper 0.14", PER_CORE: "af::http per core"}
 COLOR = {"af": "#d62728", "beast": "#9467bd", "hyper": "#1f77b4"}
 MIB = 1 << 20
 
@@ -51,6 +55,7 @@ IDLE_CONNS = 10_000
 
 def program(build, server):
     return {"af": os.path.join(build, "bench", "http", "af_http_server"),
+            PER_CORE: os.path.join(build, "bench", "http", "af_http_server"),
             "beast": os.path.join(build, "bench", "http", "beast_http_server"),
             "hyper": os.path.join(build, "hyper", "release", "hyper_http_server")}[server]
 
@@ -73,7 +78,7 @@ class Server:
 
     def __init__(self, build, server, threads, prefix=()):
         self.name = server
-        cmd = list(prefix) + [program(build, server), str(threads)]
+        cmd = list(prefix) + [program(build, server), str(threads)] + EXTRA_ARGS.get(server, [])
         self.p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         line = self.p.stdout.readline()
         m = re.match(r"listening [\d.]+:(\d+)", line)
@@ -236,7 +241,7 @@ def raise_nofile():
 def smoke(args):
     t0 = time.time()
     for threads in (1, 2):
-        for server in SERVERS:
+        for server in SERVERS + ([PER_CORE] if threads == 2 else []):
             with Server(args.build, server, threads) as srv:
                 check(server, srv.port)
                 rps = {w: wrk(srv.port, w, 1, 1) for w in ("hello", "pipeline")}
@@ -256,7 +261,7 @@ def measure(args):
         order = SERVERS[rnd % 3:] + SERVERS[:rnd % 3]
         for threads in (1, 2):
             for w in list(WORKLOADS) + ["idle"]:
-                for server in order:
+                for server in order + ([PER_CORE] if threads == 2 else []):
                     with Server(args.build, server, threads) as srv:
                         if w == "idle":
                             v = idle_conns(srv, n_idle)
@@ -314,6 +319,23 @@ def report(args, raw):
                 cell = f"{r:.2f}x ({min(per):.2f}-{max(per):.2f})"
                 rat.append(f"**{cell}**" if round(r, 2) > 1 else cell)  # bold: ahead, not a tie
             rows.append(f"| {title} | {threads} | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
+    # The per-core rows: af on thread_per_core with a listener per worker, against the same
+    # runs of Beast and hyper at two threads.
+    for w in list(WORKLOADS) + ["idle"]:
+        k = lambda s: f"{s}/2/{w}"
+        if k(PER_CORE) not in med:
+            continue
+        hib = w != "idle"
+        title = (WORKLOADS[w]["title"] + " (req/s)" if w in WORKLOADS else
+                 f"idle keep-alive, {raw['idle_conns']:,} conns (server RSS, B/conn)") + ", af per core"
+        cells = [f"{med[k(PER_CORE)]:,.0f}"] + [f"{med[k(s)]:,.0f}" for s in SERVERS[1:]]
+        rat = []
+        for peer in ("hyper", "beast"):
+            per = [ratio(a, p, hib) for a, p in zip(res[k(PER_CORE)], res[k(peer)])]
+            r = statistics.median(per)
+            cell = f"{r:.2f}x ({min(per):.2f}-{max(per):.2f})"
+            rat.append(f"**{cell}**" if round(r, 2) > 1 else cell)
+        rows.append(f"| {title} | 2 | " + " | ".join(cells) + " | " + " | ".join(rat) + " |")
     table = head + "\n" + "\n".join(rows)
     instr = raw.get("instr", {})
     cg = ""
@@ -337,6 +359,9 @@ are) and `bench/http/hyper/` (hyper 0.14.19 on tokio 1.24, Debian's crates, hype
 shape with `http1_pipeline_flush(true)`). One thread: af `current_thread`, Beast one thread on
 its `io_context`, tokio `current_thread`; two threads: af `multi_thread` with 2 workers, Beast's
 `io_context` run by 2 threads (a strand per connection), tokio `multi_thread` with 2 workers.
+The rows marked "af per core" run af on the `thread_per_core` runtime with 2 workers, each
+serving its own `SO_REUSEPORT` listener on the same port (`af_http_server 2 --per-core`),
+against the same rounds of Beast and hyper at two threads.
 wrk on loopback with as many threads as the server, {raw["duration"]} s per run, each run on a
 freshly started server; {raw["rounds"]} rounds, the order of the servers rotating each round.
 Cells are medians; ratios are af's advantage (bold above 1.00: af ahead) taken round by round, the
