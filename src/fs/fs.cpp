@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <system_error>
 
+#include "../rt/fault_injection.hpp"
 #include "af/fs.hpp"
 #include "af/future/poll_fn.hpp"
 #include "af/rt/spawn_blocking.hpp"
@@ -92,7 +93,14 @@ Out read_all(const std::string& path) {
 long write_all_fd(int fd, const std::byte* p, std::size_t n) {
     std::size_t done = 0;
     while (done < n) {
-        ssize_t w = ::write(fd, p + done, n - done);
+        std::size_t k = n - done;
+        if (af::rt::detail::fault::injector* f = af::rt::detail::fault::active()) [[unlikely]] {
+            // Tests (design note 0027): a short write, or EINTR, which this loop must absorb.
+            af::rt::detail::fault::decision d = af::rt::detail::fault::decide(*f, af::rt::detail::fault::site::file_write, k);
+            if (d.interrupted) continue;
+            k = d.len;
+        }
+        ssize_t w = ::write(fd, p + done, k);
         if (w < 0 && errno == EINTR) continue;
         if (w < 0) return -static_cast<long>(errno);
         done += static_cast<std::size_t>(w);
@@ -333,10 +341,23 @@ af::poll<std::size_t> file::poll_read(context& cx, std::span<std::byte> buf) {
         if (buf.empty()) return std::size_t{0};
         // Reads land in the shared buffer (kept alive by the job), never in `buf`.
         std::size_t want = std::min<std::size_t>(buf.size(), std::size_t{1} << 20);
-        op_.emplace(af::rt::spawn_blocking([inner = inner_, want]() -> long {
+        op_.emplace(af::rt::spawn_blocking([inner = inner_, want]() mutable -> long {
             inner->buf.resize(want);
+            bool eintr = false;
+            if (af::rt::detail::fault::injector* f = af::rt::detail::fault::active()) [[unlikely]] {
+                // Tests (design note 0027): a short read, or EINTR first.
+                af::rt::detail::fault::decision d = af::rt::detail::fault::decide(*f, af::rt::detail::fault::site::file_read, want);
+                want = d.len;
+                eintr = d.interrupted;
+            }
             for (;;) {
-                ssize_t n = ::read(inner->fd, inner->buf.data(), want);
+                ssize_t n = -1;
+                if (eintr) {
+                    eintr = false;
+                    errno = EINTR;
+                } else {
+                    n = ::read(inner->fd, inner->buf.data(), want);
+                }
                 if (n >= 0) return static_cast<long>(n);
                 if (errno != EINTR) return -static_cast<long>(errno);
             }

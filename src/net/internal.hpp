@@ -3,7 +3,10 @@
 // Coroutines shared by the TCP and Unix socket types (accept with back-off, connect).
 #include <sys/socket.h>
 
+#include <algorithm>
+#include <chrono>
 #include <string>
+#include <system_error>
 #include <utility>
 
 #include "af/core/task.hpp"
@@ -34,6 +37,28 @@ owned_fd new_socket(int domain, int type, const char* op, const std::string& tar
 /// accept4 on `listener` until it yields a descriptor; backs off on descriptor exhaustion (see
 /// tcp_listener.hpp). `addr`/`len` receive the peer's address.
 af::task<int> accept_fd(const socket_ptr& listener, sockaddr_storage& addr, socklen_t& len);
+
+/// Whether a registration failure means "out of memory" (the reactor's ENOMEM, ENOSPC for
+/// epoll's watch limit, ENOBUFS): the accepted connection is dropped and the listener goes on.
+bool out_of_memory(const std::system_error& e) noexcept;
+
+/// The accept loops' pause after a connection dropped for want of memory: 10 ms, doubling up
+/// to 100 ms. The loop sleeps with af::time when the runtime has it (has_time), else yields:
+/// neither needs memory.
+class accept_backoff {
+public:
+    std::chrono::milliseconds next() noexcept {
+        auto d = delay_;
+        delay_ = std::min(delay_ * 2, std::chrono::milliseconds(100));
+        return d;
+    }
+
+private:
+    std::chrono::milliseconds delay_{10};
+};
+
+/// Whether the calling thread's runtime has a time driver (af::time::sleep works).
+bool has_time() noexcept;
 
 /// connect on `s` until established; throws "connect <name>: ..." on failure. Yields once when
 /// the connect completed without suspending (loopback), so an accepting task on the same thread

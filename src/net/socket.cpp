@@ -159,6 +159,14 @@ af::task<int> accept_fd(const socket_ptr& listener, sockaddr_storage& addr, sock
     }
 }
 
+bool out_of_memory(const std::system_error& e) noexcept {
+    if (e.code().category() != std::generic_category() && e.code().category() != std::system_category()) return false;
+    int v = e.code().value();
+    return v == ENOMEM || v == ENOSPC || v == ENOBUFS;
+}
+
+bool has_time() noexcept { return rt::detail::current().time != nullptr; }
+
 af::task<void> connect_fd(const socket_ptr& s, const sockaddr* addr, socklen_t len) {
     bool suspended = false;
     long r = co_await af::poll_fn([&](context& cx) {

@@ -7,9 +7,13 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <new>
+#include <system_error>
 
 #include "af/net/tcp_listener.hpp"
 #include "af/net/tcp_stream.hpp"
+#include "af/future/yield_now.hpp"
+#include "af/time/sleep.hpp"
 #include "internal.hpp"
 
 namespace af::net {
@@ -40,18 +44,27 @@ tcp_listener tcp_listener::bind(const socket_addr& addr, const tcp_listener_opti
 }
 
 af::task<std::pair<tcp_stream, socket_addr>> tcp_listener::accept() {
-    sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    int fd = co_await detail::accept_fd(s_, ss, len);
-    socket_addr peer;
-    try {
-        peer = socket_addr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
-    } catch (...) {
-        ::close(fd);
-        throw;
+    detail::accept_backoff pause;
+    for (;;) {
+        try {
+            sockaddr_storage ss;
+            socklen_t len = sizeof ss;
+            detail::owned_fd fd(co_await detail::accept_fd(s_, ss, len));
+            socket_addr peer = socket_addr::from_sockaddr(reinterpret_cast<const sockaddr*>(&ss), len);
+            tcp_stream conn(detail::adopt(fd.release(), "af::net::tcp_listener::accept", peer.to_string()));
+            co_return std::pair<tcp_stream, socket_addr>(std::move(conn), peer);
+        } catch (const std::bad_alloc&) {
+            // Out of memory for this connection: it is closed, the listener goes on (below).
+        } catch (const std::system_error& e) {
+            if (!detail::out_of_memory(e)) throw;
+        }
+        std::chrono::milliseconds d = pause.next();
+        if (detail::has_time()) {
+            co_await af::time::sleep(d);
+        } else {
+            co_await af::yield_now();
+        }
     }
-    tcp_stream conn(detail::adopt(fd, "af::net::tcp_listener::accept", peer.to_string()));
-    co_return std::pair<tcp_stream, socket_addr>(std::move(conn), peer);
 }
 
 socket_addr tcp_listener::local_addr() const { return name_of(s_, false); }

@@ -6,10 +6,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <new>
+#include <system_error>
 
 #include "af/future/poll_fn.hpp"
 #include "af/net/unix_datagram.hpp"
 #include "af/net/unix_stream.hpp"
+#include "af/future/yield_now.hpp"
+#include "af/time/sleep.hpp"
 #include "internal.hpp"
 
 namespace af::net {
@@ -94,12 +98,26 @@ unix_listener unix_listener::bind(std::string path, int backlog) {
 }
 
 af::task<std::pair<unix_stream, std::string>> unix_listener::accept() {
-    sockaddr_storage ss;
-    socklen_t len = sizeof ss;
-    int fd = co_await detail::accept_fd(s_, ss, len);
-    std::string peer = path_of(ss, len);
-    unix_stream conn(detail::adopt(fd, "af::net::unix_listener::accept", peer.empty() ? s_.name() : peer));
-    co_return std::pair<unix_stream, std::string>(std::move(conn), std::move(peer));
+    detail::accept_backoff pause;
+    for (;;) {
+        try {  // out of memory for one connection: it is closed, the listener goes on (tcp.cpp)
+            sockaddr_storage ss;
+            socklen_t len = sizeof ss;
+            detail::owned_fd fd(co_await detail::accept_fd(s_, ss, len));
+            std::string peer = path_of(ss, len);
+            unix_stream conn(detail::adopt(fd.release(), "af::net::unix_listener::accept", peer.empty() ? s_.name() : peer));
+            co_return std::pair<unix_stream, std::string>(std::move(conn), std::move(peer));
+        } catch (const std::bad_alloc&) {
+        } catch (const std::system_error& e) {
+            if (!detail::out_of_memory(e)) throw;
+        }
+        std::chrono::milliseconds d = pause.next();
+        if (detail::has_time()) {
+            co_await af::time::sleep(d);
+        } else {
+            co_await af::yield_now();
+        }
+    }
 }
 
 std::string unix_listener::local_path() const { return name_of(s_, false); }

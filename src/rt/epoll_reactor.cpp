@@ -33,12 +33,13 @@
 #include <mutex>
 #include <new>
 #include <system_error>
-#include <vector>
+#include <utility>
 
 #include "af/core/coop.hpp"
 #include "af/core/waker.hpp"
 #include "af/detail/sync.hpp"  // the waker slots' state bytes
 #include "af/rt/detail/reactor.hpp"
+#include "fault_injection.hpp"
 
 namespace af::rt::detail {
 namespace {
@@ -91,8 +92,9 @@ void wake_in(af::detail::sync::atomic<std::uint8_t>& state, waker& slot) {
 
 class epoll_source final : public io_source {
 public:
-    epoll_source(int fd, epoll_reactor& r, bool stream) noexcept : io_source(fd), stream_(stream), reactor_(r) {}
+    epoll_source(int fd, epoll_reactor& r, bool stream) noexcept : io_source(fd), stream_(stream), reactor_(&r) {}
     ~epoll_source() override = default;
+    friend class epoll_reactor;
 
     void* tail() noexcept override { return reinterpret_cast<char*>(this) + tail_offset<epoll_source>(); }
 
@@ -112,47 +114,68 @@ public:
         if (bits & writable) wake_in(write_state_, write_waker_);
     }
 
+    // Every operation takes its length through `faulty` (tests only, design note 0027): with no
+    // fault plan installed it is the caller's length and one never-taken branch.
     af::poll<long> poll_read(context& cx, void* buf, std::size_t len) override {
         // On a byte stream a read that returns less than asked for emptied the kernel buffer:
         // wait for the next edge instead of paying a read that fails with EAGAIN. Not for
         // datagrams (a small datagram says nothing about the next one).
-        return op(cx, readable, read_state_, read_waker_, [&] { return ::read(fd(), buf, len); }, stream_ ? len : 0);
+        return faulty(cx, fault::site::read, len, readable, read_state_, read_waker_,
+                      [&](std::size_t n) { return ::read(fd(), buf, n); }, stream_);
     }
     af::poll<long> poll_write(context& cx, const void* buf, std::size_t len) override {
-        return op(cx, writable, write_state_, write_waker_, [&] {
-            long n = ::send(fd(), buf, len, MSG_NOSIGNAL);
-            if (n < 0 && errno == ENOTSOCK) n = ::write(fd(), buf, len);  // pipes, files
+        return faulty(cx, fault::site::write, len, writable, write_state_, write_waker_, [&](std::size_t k) {
+            long n = ::send(fd(), buf, k, MSG_NOSIGNAL);
+            if (n < 0 && errno == ENOTSOCK) n = ::write(fd(), buf, k);  // pipes, files
             return n;
         });
     }
     af::poll<long> poll_write_vectored(context& cx, const iovec* iov, int n) override {
         int cnt = std::clamp(n, 0, IOV_MAX);  // more would be EINVAL: a short write instead
-        return op(cx, writable, write_state_, write_waker_, [&] {
+        std::size_t total = 0;
+        for (int i = 0; i < cnt; ++i) total += iov[i].iov_len;
+        return faulty(cx, fault::site::write, total, writable, write_state_, write_waker_, [&](std::size_t k) {
+            // A shortened write (faults only) sends the first k bytes: whole slices, then part of one.
+            int c = cnt;
+            const iovec* v = iov;
+            iovec cut[64];
+            if (k < total) {
+                c = 0;
+                for (std::size_t left = k; left > 0 && c < 64; ++c) {
+                    cut[c] = iov[c];
+                    cut[c].iov_len = std::min(cut[c].iov_len, left);
+                    left -= cut[c].iov_len;
+                }
+                v = cut;
+            }
             msghdr m{};
-            m.msg_iov = const_cast<iovec*>(iov);  // sendmsg does not write through it
-            m.msg_iovlen = static_cast<std::size_t>(cnt);
+            m.msg_iov = const_cast<iovec*>(v);  // sendmsg does not write through it
+            m.msg_iovlen = static_cast<std::size_t>(c);
             long r = ::sendmsg(fd(), &m, MSG_NOSIGNAL);
-            if (r < 0 && errno == ENOTSOCK) r = ::writev(fd(), iov, cnt);  // pipes, files
+            if (r < 0 && errno == ENOTSOCK) r = ::writev(fd(), v, c);  // pipes, files
             return r;
         });
     }
     af::poll<long> poll_sendfile(context& cx, int in_fd, std::uint64_t offset, std::size_t count) override {
-        return op(cx, writable, write_state_, write_waker_, [&] {
+        return faulty(cx, fault::site::write, count, writable, write_state_, write_waker_, [&](std::size_t k) {
             off_t off = static_cast<off_t>(offset);
-            return static_cast<long>(::sendfile(fd(), in_fd, &off, count));
+            return static_cast<long>(::sendfile(fd(), in_fd, &off, k));
         });
     }
     af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
                                   socklen_t* from_len) override {
-        return op(cx, readable, read_state_, read_waker_, [&] { return ::recvfrom(fd(), buf, len, 0, from, from_len); });
+        return faulty(cx, fault::site::datagram, len, readable, read_state_, read_waker_,
+                      [&](std::size_t n) { return ::recvfrom(fd(), buf, n, 0, from, from_len); });
     }
     af::poll<long> poll_send_to(context& cx, const void* buf, std::size_t len, const sockaddr* to,
                                 socklen_t to_len) override {
-        return op(cx, writable, write_state_, write_waker_, [&] { return ::sendto(fd(), buf, len, MSG_NOSIGNAL, to, to_len); });
+        return faulty(cx, fault::site::datagram, len, writable, write_state_, write_waker_,
+                      [&](std::size_t n) { return ::sendto(fd(), buf, n, MSG_NOSIGNAL, to, to_len); });
     }
     af::poll<long> poll_accept(context& cx, sockaddr* addr, socklen_t* addr_len) override {
-        return op(cx, readable, read_state_, read_waker_,
-                  [&] { return static_cast<long>(::accept4(fd(), addr, addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC)); });
+        return faulty(cx, fault::site::accept, 0, readable, read_state_, read_waker_, [&](std::size_t) {
+            return static_cast<long>(::accept4(fd(), addr, addr_len, SOCK_NONBLOCK | SOCK_CLOEXEC));
+        });
     }
     af::poll<long> poll_connect(context& cx, const sockaddr* addr, socklen_t addr_len) override {
         // Budgeted like every other operation: on loopback a connect completes at once, and a
@@ -160,6 +183,14 @@ public:
         // accepting task on the same thread ever runs (dropped SYNs cost 1 s retransmits).
         if (!coop::poll_proceed(cx)) return af::pending;
         if (!connect_started_) {
+            if (fault::injector* f = fault::active()) [[unlikely]] {
+                fault::decision d = fault::decide(*f, fault::site::connect, 0);
+                if (d.would_block) {
+                    cx.waker().wake_by_ref();
+                    return af::pending;
+                }
+                if (d.error != 0) return static_cast<long>(-d.error);
+            }
             connect_started_ = true;
             if (::connect(fd(), addr, addr_len) == 0) return 0L;
             if (errno != EINPROGRESS && errno != EINTR) return static_cast<long>(-errno);
@@ -215,9 +246,42 @@ private:
     const bool stream_;             // a pipe or a SOCK_STREAM socket
     bool connect_started_ = false;  // the writer's only
     std::atomic<std::uint64_t> readiness_{readable | writable};
-    epoll_reactor& reactor_;
+    // The reactor while open; once retired, the link of the reactor's list of sources to free
+    // (a list through the sources themselves: retiring must not allocate, it runs in close(),
+    // which is noexcept, also when memory is exhausted). on_event never reads either.
+    union {
+        epoll_reactor* reactor_;
+        epoll_source* next_retired_;
+    };
     waker read_waker_ = waker::noop();
     waker write_waker_ = waker::noop();
+
+    // An operation of `len` bytes: asks the fault schedule first when one is installed (it may
+    // make the operation pending with a self-wake, fail it, shorten it, or make its first
+    // system call fail with EINTR), then runs `call(len)` through op(). `stream`: a short
+    // result means the descriptor is drained (poll_read on a byte stream).
+    template <class Call>
+    af::poll<long> faulty(context& cx, fault::site site, std::size_t len, std::uint64_t bit,
+                          af::detail::sync::atomic<std::uint8_t>& ws, waker& w, Call call, bool stream = false) {
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            fault::decision d = fault::decide(*f, site, len);
+            if (d.would_block) {
+                cx.waker().wake_by_ref();  // a spurious EAGAIN: polled again, as after an edge
+                return af::pending;
+            }
+            if (d.error != 0) return static_cast<long>(-d.error);
+            bool eintr = d.interrupted;
+            return op(cx, bit, ws, w, [&] {
+                if (eintr) {
+                    eintr = false;
+                    errno = EINTR;
+                    return -1L;
+                }
+                return static_cast<long>(call(d.len));
+            }, stream ? d.len : 0);
+        }
+        return op(cx, bit, ws, w, [&] { return static_cast<long>(call(len)); }, stream ? len : 0);
+    }
 
     template <class Syscall>
     // `drained_below`: when not 0, a result shorter than it means the descriptor is drained.
@@ -307,6 +371,12 @@ public:
     }
 
     io_source* open(int fd, std::size_t tail) override {
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            if (fault::fail_open(*f)) {
+                ::close(fd);
+                throw std::bad_alloc();
+            }
+        }
         void* mem = nullptr;
         try {
             mem = ::operator new(io_source::tail_offset<epoll_source>() + tail);
@@ -383,30 +453,31 @@ public:
         // The reactor's destructor frees the list instead.
         {
             std::lock_guard lk(retired_m_);
-            retired_.push_back(s);
+            s->next_retired_ = retired_;
+            retired_ = s;
         }
         release();  // may delete this reactor: nothing after it
     }
 
 private:
     void free_retired() noexcept {
-        std::vector<epoll_source*> r;
+        epoll_source* s;
         {
             std::lock_guard lk(retired_m_);
-            r.swap(retired_);
+            s = std::exchange(retired_, nullptr);
         }
-        for (epoll_source* s : r) destroy(s);
+        while (s != nullptr) destroy(std::exchange(s, s->next_retired_));
     }
 
     int ep_ = -1;
     int wake_fd_ = -1;
     std::mutex park_m_;
     std::mutex retired_m_;
-    std::vector<epoll_source*> retired_;
+    epoll_source* retired_ = nullptr;  // through epoll_source::next_retired_
     std::atomic<std::size_t> sources_{0};
 };
 
-void epoll_source::close() noexcept { reactor_.retire(this); }
+void epoll_source::close() noexcept { reactor_->retire(this); }
 
 }  // namespace
 

@@ -76,6 +76,7 @@
 
 #include "af/core/coop.hpp"
 #include "af/rt/detail/reactor.hpp"
+#include "fault_injection.hpp"
 
 namespace af::rt::detail {
 namespace {
@@ -84,6 +85,7 @@ namespace {
 constexpr std::uint64_t tag_read = 0;
 constexpr std::uint64_t tag_write = 1;
 constexpr std::uint64_t tag_retry_poll = 2;  // a POLL_ADD waiting to re-issue an op that said EAGAIN
+constexpr std::uint64_t tag_fault = 4;  // a NOP standing in for the op, completing with side::fault_res (tests)
 constexpr std::uint64_t tag_mask = 7;
 constexpr std::uint64_t ud_ignore = 0;  // cancel requests: their completions carry nothing
 constexpr std::uint64_t ud_wake = 1;    // the unpark eventfd's poll
@@ -208,6 +210,7 @@ struct side {
     std::size_t len = 0;     // bytes submitted
     const void* caller = nullptr;  // write side: the submitting caller's buffer (for a 0 result)
     int bid = -1;                  // read side: the pool buffer holding `res` (released by the source)
+    int fault_res = 0;             // fault injection: the result the standing-in NOP reports
     std::unique_ptr<char[]> buf;
     std::size_t cap = 0;
     // send_bytes / writev_bytes: the chunks the kernel reads from and their iovecs (the msghdr
@@ -259,6 +262,9 @@ public:
 
     af::poll<long> poll_read(context& cx, void* buf, std::size_t len) override {
         if (!coop::poll_proceed(cx)) return af::pending;
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            if (auto r = inject(cx, *f, fault::site::read, len)) return *r;
+        }
         return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
             if (read_.busy()) return std::nullopt;
             bool own = false;  // the pool ran dry for the last recv: this one brings its own buffer
@@ -292,6 +298,21 @@ public:
         return write_gathered(cx, &one, 1);
     }
 
+    // Fault injection (tests only, design note 0027): what the schedule says for an operation
+    // of `len` bytes. A value: the operation's result now (pending with a self-wake, or an
+    // error); nullopt: go on with `len`, maybe shortened. EINTR needs no stand-in here: the
+    // kernel's -EINTR completions are injected by submit() (cqe_retry).
+    static std::optional<af::poll<long>> inject(context& cx, fault::injector& f, fault::site site, std::size_t& len) noexcept {
+        fault::decision d = fault::decide(f, site, len);
+        if (d.would_block) {
+            cx.waker().wake_by_ref();
+            return af::poll<long>(af::pending);
+        }
+        if (d.error != 0) return af::poll<long>(static_cast<long>(-d.error));
+        len = d.len;
+        return std::nullopt;
+    }
+
     // Vectored writes are gathered into the same copy buffer as plain ones (up to its 64 KiB),
     // so the kernel sees one plain send and the write-once promise holds unchanged: the bytes
     // the caller names are the concatenation, whichever call names them (a plain write may
@@ -317,6 +338,19 @@ public:
             iov[k] = {const_cast<std::byte*>(chunks[i].data()), chunks[i].size()};  // only read from
             index[k++] = i;
             len += chunks[i].size();
+        }
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            std::size_t want = len;
+            if (auto r = inject(cx, *f, fault::site::write, want)) return *r;
+            if (want < len) {  // a prefix: whole chunks, then part of one
+                int j = 0;
+                for (std::size_t left = want; j < k && left > 0; ++j) {
+                    iov[j].iov_len = std::min(iov[j].iov_len, left);
+                    left -= iov[j].iov_len;
+                }
+                k = j;
+                len = want;
+            }
         }
         const void* first = k > 0 ? iov[0].iov_base : nullptr;
         op_kind kind = socket_ ? op_kind::send_bytes : op_kind::writev_bytes;
@@ -347,6 +381,9 @@ public:
 
     af::poll<long> poll_sendfile(context& cx, int in_fd, std::uint64_t offset, std::size_t count) override {
         if (!coop::poll_proceed(cx)) return af::pending;
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            if (auto r = inject(cx, *f, fault::site::write, count)) return *r;
+        }
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
             if (write_.busy()) return std::nullopt;  // a dropped write (or our POLLOUT) first
             if (write_.done) {
@@ -377,6 +414,9 @@ public:
     af::poll<long> poll_recv_from(context& cx, void* buf, std::size_t len, sockaddr* from,
                                   socklen_t* from_len) override {
         if (!coop::poll_proceed(cx)) return af::pending;
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            if (auto r = inject(cx, *f, fault::site::datagram, len)) return *r;
+        }
         return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
             if (read_.busy()) return std::nullopt;
             if (read_.done) {
@@ -420,6 +460,9 @@ public:
     af::poll<long> poll_send_to(context& cx, const void* buf, std::size_t len, const sockaddr* to,
                                 socklen_t to_len) override {
         if (!coop::poll_proceed(cx)) return af::pending;
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            if (auto r = inject(cx, *f, fault::site::datagram, len)) return *r;
+        }
         std::size_t n = std::min(len, max_io);
         if (to_len > sizeof(sockaddr_storage)) return static_cast<long>(-EINVAL);
         return drive(cx, write_, [&](bool& submitted) -> std::optional<long> {
@@ -449,6 +492,10 @@ public:
 
     af::poll<long> poll_accept(context& cx, sockaddr* addr, socklen_t* addr_len) override {
         if (!coop::poll_proceed(cx)) return af::pending;
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            std::size_t none = 0;
+            if (auto r = inject(cx, *f, fault::site::accept, none)) return *r;
+        }
         return drive(cx, read_, [&](bool& submitted) -> std::optional<long> {
             if (read_.busy()) return std::nullopt;
             if (read_.done) {
@@ -485,6 +532,13 @@ public:
                 }
             }
             if (write_.busy()) return std::nullopt;
+            if (fault::injector* f = fault::active()) [[unlikely]] {  // before the connect starts only
+                std::size_t none = 0;
+                if (auto r = inject(cx, *f, fault::site::connect, none)) {
+                    if (r->is_pending()) return std::nullopt;  // woken already: polled again
+                    return **r;
+                }
+            }
             write_.reset();
             std::memcpy(&write_.addr, addr, addr_len);
             write_.addr_len = addr_len;
@@ -584,6 +638,10 @@ private:
                 first = iov[i].iov_base;
                 found = true;
             }
+        }
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            // A shortened write is a write of a prefix: as if the caller had asked for less.
+            if (auto r = inject(cx, *f, fault::site::write, len)) return *r;
         }
         std::size_t n = std::min(len, max_io);
         op_kind k = socket_ ? op_kind::send : op_kind::write;
@@ -782,6 +840,12 @@ public:
         // Stream sockets read through the pool: a datagram must not be cut at its buffer size.
         bool stream = sock && pool_ != nullptr && ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) == 0 &&
                       type == SOCK_STREAM;
+        if (fault::injector* f = fault::active()) [[unlikely]] {
+            if (fault::fail_open(*f)) {
+                ::close(fd);
+                throw std::bad_alloc();
+            }
+        }
         uring_source* s = nullptr;
         try {
             // One block: the source, then the caller's tail.
@@ -1074,6 +1138,19 @@ void uring_source::submit(side& s, std::uint64_t tag) noexcept {  // under m_
     s.in_flight = true;
     ++inflight_;
     std::uint64_t ud = reinterpret_cast<std::uint64_t>(this) | tag;
+    if (fault::injector* f = fault::active()) [[unlikely]] {
+        // A completion that says the op did not run (-ECANCELED, -EINTR, -EAGAIN): a NOP stands
+        // in for it, and complete() reports `fault_res` as the op's result.
+        bool poll = s.kind == op_kind::poll_in || s.kind == op_kind::poll_out;  // their -EAGAIN is a result
+        if (int e = fault::cqe_error(*f, !poll); e != 0) {
+            s.fault_res = e;
+            reactor_.submit([&](io_uring_sqe* sqe) {
+                io_uring_prep_nop(sqe);
+                io_uring_sqe_set_data64(sqe, ud | tag_fault);
+            });
+            return;
+        }
+    }
     reactor_.submit([&](io_uring_sqe* sqe) {
         prep(sqe, s);
         io_uring_sqe_set_data64(sqe, ud);
@@ -1096,6 +1173,10 @@ reap_out uring_source::complete(std::uint64_t tag, int res, unsigned flags) noex
     std::uint64_t dir = tag & tag_write;
     side& s = dir == tag_write ? write_ : read_;
     --inflight_;
+    if (tag & tag_fault) {  // a stand-in NOP (fault injection): the op did not run
+        res = s.fault_res;
+        flags = 0;
+    }
     // A recv_select that got data (or, on some kernels, end of stream) holds a pool buffer now.
     int bid = (flags & IORING_CQE_F_BUFFER) != 0 ? static_cast<int>(flags >> IORING_CQE_BUFFER_SHIFT) : -1;
     if (bid >= 0) pool_->taken();
