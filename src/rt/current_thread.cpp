@@ -74,6 +74,12 @@ void ct_core::adopt(task_header* t) noexcept {
 void ct_core::disown(task_header* t) noexcept { owned_.remove(t); }
 
 void ct_core::unpark_main() noexcept {
+    if (current_ct == this) {
+        // From the driving thread (a yield, a task of this core sending to the main future):
+        // a flag the loop reads before it parks; no kernel (ADR 0026). Relaxed: same thread.
+        main_woken_.store(true, std::memory_order_relaxed);
+        return;
+    }
     // Release: the waker's writes are visible to the poll this wake causes (acquire below).
     main_woken_.store(true, std::memory_order_release);
     driver_.unpark();
@@ -144,9 +150,14 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
         ~watched_slot() { poll_slots::unclaim(p); }
     } watched{cfg_.watch ? cfg_.watch->claim() : nullptr};
 
+    // Polls (tasks and the main future) since the driver last looked for timers and I/O.
+    unsigned since_events = 0;
     for (;;) {
-        // Acquire: pairs with unpark_main's release.
-        if (main != nullptr && main_woken_.exchange(false, std::memory_order_acquire)) {
+        // Acquire: pairs with unpark_main's release. The relaxed look first spares a locked
+        // read-modify-write on every turn the main future was not woken.
+        if (main != nullptr && main_woken_.load(std::memory_order_relaxed) &&
+            main_woken_.exchange(false, std::memory_order_acquire)) {
+            ++since_events;
             coop::budget_scope budget(cfg_.budget);
             context cx(main_waker);
             if (watched.p != nullptr) watched.p->begin(nullptr);
@@ -168,13 +179,21 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
             if (watched.p != nullptr) watched.p->begin(t);
             run_task(t);
             if (watched.p != nullptr) watched.p->end();
+            ++since_events;
         }
+        // Relaxed: a hint; the exchange above is what orders the poll.
         if (ran_all || !local_.empty() || main_woken_.load(std::memory_order_relaxed)) {
-            // Busy: still look at timers (and soon I/O) so a busy queue cannot starve them.
-            driver_.poll_events();
+            // Busy: still look at timers and I/O every event_interval polls, so that a busy
+            // queue (or a main future that keeps waking itself) cannot starve them; not on
+            // every turn, as that would be a system call per yield of the main future.
+            if (since_events >= cfg_.event_interval) {
+                since_events = 0;
+                driver_.poll_events();
+            }
             continue;
         }
         if (drain_inject()) continue;
+        since_events = 0;  // park looks at timers and I/O
         // Relaxed: metrics.
         parks_.fetch_add(1, std::memory_order_relaxed);
         // Auto-advance of a paused clock only when nothing else can make progress: no task

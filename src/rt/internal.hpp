@@ -26,6 +26,7 @@
 #include "af/rt/metrics.hpp"
 #include "af/rt/runtime.hpp"
 #include "af/rt/watchdog.hpp"
+#include "driver_wake.hpp"
 
 namespace af::rt::detail {
 
@@ -257,8 +258,9 @@ private:
 
 /// Parks a thread until `unpark()`, an I/O event or the next timer, then fires due timers. One
 /// thread at a time parks on a driver. With I/O enabled the reactor is where it sleeps
-/// (epoll_wait or io_uring_enter with the timer's timeout; unpark writes an eventfd);
-/// otherwise a condition variable.
+/// (epoll_wait or io_uring_enter with the timer's timeout; a kernel wake writes an eventfd);
+/// otherwise a condition variable. An unpark while nobody sleeps is a flag (driver_wake.hpp):
+/// the next park returns at once instead of sleeping.
 class driver {
 public:
     driver(af::time::detail::time_driver* time, reactor* io) noexcept;
@@ -278,9 +280,11 @@ public:
     reactor* io() const noexcept { return io_; }
 
 private:
+    void wake_sleeper() noexcept;
     af::time::detail::time_driver* time_;
     reactor* io_;
-    std::mutex m_;
+    driver_wake wake_;
+    std::mutex m_;  // the condition variable's sleep (no I/O)
     std::condition_variable cv_;
     bool notified_ = false;
 };

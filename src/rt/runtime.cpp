@@ -35,6 +35,11 @@ driver::driver(af::time::detail::time_driver* time, reactor* io) noexcept : time
 }
 
 void driver::unpark() noexcept {
+    // Through the kernel only when the driving thread sleeps or is about to (ADR 0026).
+    if (wake_.notify()) wake_sleeper();
+}
+
+void driver::wake_sleeper() noexcept {
     if (io_ != nullptr) {
         io_->unpark();
         return;
@@ -64,18 +69,21 @@ int timeout_ms(std::optional<std::chrono::nanoseconds> d) {
 }  // namespace
 
 void driver::park(bool may_auto_advance) {
+    if (!wake_.begin_park()) {
+        // Woken since the last look (by a task of this thread, or a wake that came while we
+        // ran): new work, so no sleep, and a paused clock does not move under it.
+        if (time_ != nullptr) time_->fire_due();
+        return;
+    }
+    struct end_park {
+        driver_wake& w;
+        ~end_park() { w.end_park(); }
+    } ended{wake_};
     if (time_ != nullptr && time_->is_paused()) {
         std::optional<af::time::instant> d = time_->next_deadline();
         if (may_auto_advance && d) {
             // Ready I/O counts as progress: do not move the clock under it.
             if (io_ != nullptr && io_->park(0)) return;
-            if (io_ == nullptr) {
-                std::lock_guard lk(m_);
-                if (notified_) {  // new work arrived: do not move the clock under it
-                    notified_ = false;
-                    return;
-                }
-            }
             af::time::instant now = time_->now();
             time_->advance(d->duration_since(now));  // fires the timers now due
             return;
