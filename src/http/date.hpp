@@ -10,5 +10,7 @@ namespace af::http::detail {
 /// "Sun, 06 Nov 1994 08:49:37 GMT" for the current second; valid until the next call on this
 /// thread.
 std::string_view http_date_now() noexcept;
+/// The field line "date: Sun, 06 Nov 1994 08:49:37 GMT\r\n", valid as http_date_now().
+std::string_view http_date_line_now() noexcept;
 
 }  // namespace af::http::detail

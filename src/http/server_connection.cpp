@@ -40,6 +40,7 @@
 
 #include <algorithm>  // std::min
 #include <charconv>   // std::to_chars
+#include <cstdio>     // std::snprintf (status lines)
 #include <deque>      // body chunks parsed but not yet read
 #include <optional>   // deadlines, results
 #include <string>     // spans being accumulated
@@ -75,6 +76,9 @@ constexpr std::size_t linger_limit = 256 * 1024;
 // The last bytes of a connection that is closing (an error answer, a `Connection: close`
 // response) get this long to leave: a peer that never reads must not hold the connection.
 constexpr std::chrono::milliseconds close_flush_time{10'000};
+// The first room for reading a head (poll_fill_head): the requests of a typical client fit,
+// 16 pipelined wrk requests too.
+constexpr std::size_t initial_head_room = 1024;
 
 // now + d, saturating: a timeout of milliseconds::max() means "never".
 // Thrown by the futures below when the request deadline passed; run() catches it.
@@ -113,7 +117,7 @@ public:
         : io_(io), o_(o), stop_(stop), addrs_(addrs) {
         llhttp_init(&p_, HTTP_REQUEST, &settings());
         p_.data = this;
-        rbuf_ = af::bytes_mut::with_capacity(o.read_buffer_size);
+        head_room_ = std::min(initial_head_room, o.read_buffer_size);
     }
     connection(const connection&) = delete;
     connection& operator=(const connection&) = delete;
@@ -128,6 +132,7 @@ public:
     header_map take_trailers() { return std::move(trailers_); }
     void body_dropped() noexcept { live_ = nullptr; }
     af::poll<std::size_t> poll_fill(context& cx);
+    af::poll<std::size_t> poll_fill_head(context& cx);
     af::poll<void> poll_flush_out(context& cx);
     bool has_output() const noexcept { return !staged_.empty() || writing_.has_value(); }
     io_ref& io() noexcept { return io_; }
@@ -327,20 +332,40 @@ private:
         if (!wbuf_.empty()) stage(wbuf_.split().freeze());
     }
 
+    // One copy of "HTTP/1.1 200 OK\r\n", formatted when the status differs from the last one
+    // this thread wrote (a server answers mostly one or two codes).
     void write_status_line(http::status s) {
-        stage_text("HTTP/1.1 ");
-        stage_number(code(s));
-        stage_text(" ");
-        stage_text(reason_phrase(s));
-        stage_text("\r\n");
+        struct cache {
+            http::status status{};
+            char text[64] = {};
+            std::size_t len = 0;
+        };
+        thread_local cache c;
+        if (c.status != s) {
+            const std::string_view reason = reason_phrase(s);
+            c.len = 0;
+            c.status = http::status{};  // valid again only once complete
+            if (reason.size() > sizeof c.text - 16) {  // no such phrase today; never cut one
+                stage_text("HTTP/1.1 ");
+                stage_number(code(s));
+                stage_text(" ");
+                stage_text(reason);
+                stage_text("\r\n");
+                return;
+            }
+            const int n = std::snprintf(c.text, sizeof c.text, "HTTP/1.1 %u %.*s\r\n", static_cast<unsigned>(code(s)),
+                                        static_cast<int>(reason.size()), reason.data());
+            c.len = n > 0 ? static_cast<std::size_t>(n) : 0;
+            c.status = s;
+        }
+        stage_text(std::string_view(c.text, c.len));
     }
 
     void stage_error_response(http::status s) {
         std::string_view reason = reason_phrase(s);
         write_status_line(s);
-        stage_text("date: ");
-        stage_text(http_date_now());
-        stage_text("\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ");
+        stage_text(http_date_line_now());
+        stage_text("connection: close\r\ncontent-type: text/plain\r\ncontent-length: ");
         stage_number(reason.size() + 1);
         stage_text("\r\n\r\n");
         // A response to HEAD has no content (RFC 9110 9.3.2), an error answer included: a
@@ -380,6 +405,7 @@ private:
     const char* base_ = nullptr;  // the bytes being parsed, for body slices
 
     af::bytes_mut rbuf_;
+    std::size_t head_room_;  // room for a head read (see poll_fill_head)
     af::bytes input_;  // read, not yet parsed
 
     std::string url_;
@@ -431,7 +457,7 @@ struct head_read_future {
     head_read_future(connection* c, af::time::instant deadline, bool watch_stop) noexcept
         : c_(c), deadline_(deadline), watch_stop_(watch_stop) {}
     af::poll<head_read> poll(context& cx) {
-        auto p = c_->poll_fill(cx);
+        auto p = c_->poll_fill_head(cx);
         if (p.is_ready()) return head_read{*p, connection::wait_end::none};
         auto e = c_->poll_head_wait(cx, deadline_, watch_stop_);
         if (e == connection::wait_end::none) return pending;
@@ -543,6 +569,25 @@ af::poll<std::optional<af::bytes>> incoming_body::poll_next(context& cx) {
 header_map incoming_body::trailers() { return c_ != nullptr ? c_->take_trailers() : header_map(); }
 
 // --- connection ---
+
+// A head is read into a small block (head_room_, 1 KiB at first), so a keep-alive connection
+// waiting for its next request holds that much rather than read_buffer_size: a read that fills
+// the room doubles it (up to read_buffer_size) for the next head reads of this connection. A
+// larger block left by a body read is let go here. Nothing is buffered when this runs (heads
+// are parsed as they arrive), so dropping input_'s empty view makes the block unique again and
+// reserve reuses it: no allocation per request.
+af::poll<std::size_t> connection::poll_fill_head(context& cx) {
+    input_ = af::bytes();
+    rbuf_.reserve(head_room_);
+    if (rbuf_.capacity() > 2 * head_room_) rbuf_ = af::bytes_mut::with_capacity(head_room_);
+    const std::size_t room = rbuf_.capacity() - rbuf_.size();
+    auto p = io_.poll_read(cx, rbuf_.spare_capacity());
+    if (p.is_pending()) return pending;
+    if (*p == room) head_room_ = std::min(2 * head_room_, std::max(o_.read_buffer_size, head_room_));
+    rbuf_.advance_mut(*p);
+    input_ = rbuf_.split().freeze();
+    return *p;
+}
 
 af::poll<std::size_t> connection::poll_fill(context& cx) {
     rbuf_.reserve(o_.read_buffer_size);
@@ -669,11 +714,7 @@ void connection::stage_head_fields(const response& r, std::optional<std::uint64_
         stage_text(value);
         stage_text("\r\n");
     }
-    if (!user_date) {
-        stage_text("date: ");
-        stage_text(http_date_now());
-        stage_text("\r\n");
-    }
+    if (!user_date) stage_text(http_date_line_now());
 }
 
 // The response head is staged: write it, then hand the socket and the unparsed input over.

@@ -546,4 +546,38 @@ TEST(http_server_connection_addrs, requests_carry_the_addresses_given_to_serve_c
     EXPECT_EQ(out, ok("[2001:db8::7]:4321 10.0.0.1:80") + ok("[2001:db8::7]:4321 10.0.0.1:80"));
 }
 
+// A head is read into a small buffer first (1 KiB), which grows: a 12 KiB head (under the
+// 16 KiB limit) and the requests after it are served whole, and the status line of each
+// answer is its own (a cached line is per status).
+TEST(http_server_connection_reads, a_head_larger_than_the_first_read_and_changing_statuses) {
+    http::any_service svc = [](http::request req) -> af::task<http::response> {
+        auto v = req.headers().get("x-big");
+        http::status st = req.path() == "/teapot" ? static_cast<http::status>(418) : req.path() == "/none" ? http::status::not_found : http::status::ok;
+        http::response r(st, std::to_string(v ? v->size() : 0));
+        r.headers().append(http::header::date, "x");
+        co_return r;
+    };
+    const std::string big(12 * 1024, 'b');
+    const std::string in = "GET / HTTP/1.1\r\nHost: h\r\nX-Big: " + big + "\r\n\r\n" + "GET /teapot HTTP/1.1\r\nHost: h\r\n\r\n" +
+                           "GET /none HTTP/1.1\r\nHost: h\r\n\r\n" + "GET / HTTP/1.1\r\nHost: h\r\n\r\n";
+    auto answer = [](std::string_view line, std::string_view body) {
+        return "HTTP/1.1 " + std::string(line) + "\r\ndate: x\r\ncontent-length: " + std::to_string(body.size()) + "\r\n\r\n" + std::string(body);
+    };
+    const std::string want = answer("200 OK", "12288") + answer("418 Unknown", "0") + answer("404 Not Found", "0") + answer("200 OK", "0");
+    EXPECT_EQ(run_exchange(in, svc), want);
+    // The same bytes one at a time: every read is short, the head still arrives whole.
+    auto rt = make_runtime();
+    std::string out = rt.block_on([&]() -> af::task<std::string> {
+        auto [client, server] = af::io::duplex(1 << 20);
+        auto h = af::rt::spawn(http::serve_connection(std::move(server), svc));
+        for (std::size_t i = 0; i < in.size(); i += 700) co_await write_str(client, std::string_view(in).substr(i, 700));
+        auto sd = af::io::shutdown(client);
+        co_await std::move(sd);
+        std::string o = co_await read_to_eof(client);
+        co_await std::move(h);
+        co_return o;
+    });
+    EXPECT_EQ(out, want);
+}
+
 }  // namespace http_server_connection_test
