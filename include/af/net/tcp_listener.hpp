@@ -20,7 +20,10 @@
 /// spinning: it sleeps (10 ms, doubling up to 100 ms, with af::time when the runtime has time
 /// enabled; otherwise it yields to other tasks between tries) and retries, so the listener
 /// keeps serving once descriptors are freed. ECONNABORTED (a client that gave up while queued)
-/// is skipped the same way. Other errors throw std::system_error ("accept 0.0.0.0:80: ...").
+/// is skipped the same way. Out of memory for one connection (std::bad_alloc, or the reactor
+/// refusing to register it): that connection is closed and `accept()` pauses the same way, then
+/// accepts the next; the listener never fails for it. Other errors throw std::system_error
+/// ("accept 0.0.0.0:80: ...").
 ///
 /// Thread safety: one accept at a time per listener (one task accepts and spawns the handlers);
 /// the listener may move between threads between accepts.
