@@ -2,7 +2,8 @@
 # Install-and-consume driver (cmake -P): installs af's build tree into a fresh prefix, then
 # configures, builds and runs the consumer project in this folder against that prefix only.
 # Inputs: AF_BUILD_DIR, CONSUMER_DIR, WORK_DIR, GENERATOR, CXX, CXX_FLAGS, BUILD_TYPE, and
-# WITH_HTTP / WITH_ASIO (ON when the build tree has that optional module).
+# WITH_HTTP / WITH_ASIO (ON when the build tree has that optional module). WITH_TLS is found
+# here: ON when the install put af::tls's export set into the prefix.
 foreach(var AF_BUILD_DIR CONSUMER_DIR WORK_DIR GENERATOR CXX)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "install test: ${var} is not set")
@@ -30,12 +31,21 @@ foreach(f include/af/af.hpp include/af/core/task.hpp)
   endif()
 endforeach()
 
+if(NOT DEFINED WITH_TLS)
+  file(GLOB_RECURSE af_tls_export "${prefix}/*/af-tls-targets.cmake")
+  if(af_tls_export)
+    set(WITH_TLS ON)
+  else()
+    set(WITH_TLS OFF)
+  endif()
+endif()
+
 # The package registry is off so that only the fresh prefix can satisfy find_package(af).
 step("configure the consumer"
   ${CMAKE_COMMAND} -S "${CONSUMER_DIR}" -B "${build}" -G "${GENERATOR}"
     "-DCMAKE_CXX_COMPILER=${CXX}" "-DCMAKE_CXX_FLAGS=${CXX_FLAGS}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
     "-DCMAKE_PREFIX_PATH=${prefix}" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
-    "-DWITH_HTTP=${WITH_HTTP}" "-DWITH_ASIO=${WITH_ASIO}")
+    "-DWITH_HTTP=${WITH_HTTP}" "-DWITH_ASIO=${WITH_ASIO}" "-DWITH_TLS=${WITH_TLS}")
 string(FIND "${step_output}" "found in ${prefix}/" at)
 if(at EQUAL -1)
   message(FATAL_ERROR "install test: af was not found in the installed prefix:\n${step_output}")
@@ -63,5 +73,13 @@ if(WITH_ASIO)
   if(NOT step_output MATCHES "asio: 42")
     message(FATAL_ERROR "install test: unexpected asio consumer output:\n${step_output}")
   endif()
+endif()
+if(WITH_TLS)
+  step("run the tls consumer" "${build}/tls_app")
+  if(NOT step_output MATCHES "tls: verified, expected")
+    message(FATAL_ERROR "install test: unexpected tls consumer output:\n${step_output}")
+  endif()
+elseif(EXISTS "${prefix}/include/af/tls")
+  message(FATAL_ERROR "install test: af::tls was not built, yet its headers were installed")
 endif()
 message(STATUS "install test: ok")

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "af/tls/config.hpp"  // af::tls::identity
+
 namespace af_tls_test {
 
 struct pem {
