@@ -132,8 +132,10 @@ public:
     }
     af::poll<long> poll_write_vectored(context& cx, const iovec* iov, int n) override {
         int cnt = std::clamp(n, 0, IOV_MAX);  // more would be EINVAL: a short write instead
-        std::size_t total = 0;
-        for (int i = 0; i < cnt; ++i) total += iov[i].iov_len;
+        std::size_t total = 0;  // only needed to shorten a write (faults); 0 keeps `k < total` false
+        if (fault::active() != nullptr) [[unlikely]] {
+            for (int i = 0; i < cnt; ++i) total += iov[i].iov_len;
+        }
         return faulty(cx, fault::site::write, total, writable, write_state_, write_waker_, [&](std::size_t k) {
             // A shortened write (faults only) sends the first k bytes: whole slices, then part of one.
             int c = cnt;
