@@ -3,7 +3,11 @@
 /// The af side of the side-by-side comparison (docs/benchmarks.md). Systems:
 ///   - "af-rt-ct": an `af::rt` current_thread runtime; "af-rt-mt2": an `af::rt` multi_thread
 ///     runtime with 2 workers (the main task runs in `block_on` on the main thread, as in
-///     tokio). Every workload runs on these.
+///     tokio). Both with every driver enabled (`enable_all()`, as the book teaches and as
+///     `#[tokio::main]` does). Every workload runs on these.
+///   - "af-rt-ct-min", "af-rt-mt2-min": the same runtimes with only the drivers the workload
+///     needs (none for channels and yields, time for sleeps, I/O for sockets): a user's choice
+///     too, compared with tokio built the same way.
 ///   - "af-local": `af::executor::local_pool`; "af-pool2": a two-thread
 ///     `af::executor::thread_pool`. Only the executor workloads (spawn_join, yield, chain,
 ///     idle_memory): channels, timers and sockets are measured on the runtime.
@@ -42,6 +46,7 @@
 #include "af/rt/runtime.hpp"
 #include "af/rt/spawn.hpp"
 #include "af/time/sleep.hpp"
+#include "af/time/timeout.hpp"
 #include "compare_common.hpp"
 
 namespace {
@@ -75,10 +80,14 @@ af::task<uint64_t> spawn_join(uint64_t n) {
 
 // --- yield: `tasks` tasks, each yielding `yields` times ---------------------------------------
 
+// af::rt::yield_now: the runtime's yield (the task goes to the back of the queue; the runtime
+// polls its drivers every event_interval tasks and whenever the main task was woken), the
+// like of tokio's yield_now. It is the same function as the core af::yield_now, which the
+// executors (local_pool, thread_pool) run too.
 af::task<uint64_t> yielder(uint64_t yields) {
     uint64_t done = 0;
     for (uint64_t i = 0; i < yields; ++i) {
-        co_await af::yield_now();
+        co_await af::rt::yield_now();
         ++done;
     }
     co_return done;
@@ -200,6 +209,79 @@ af::task<uint64_t> mpsc_main(uint64_t producers, uint64_t m) {
     for (auto& h : handles) sent += co_await h;
     compare::check_or_exit("received", count, producers * m);
     compare::check_or_exit("sent", sent, producers * m);
+    co_return sum;
+}
+
+// --- main task in block_on: the shape of most programs (`#[tokio::main] async fn main`) ------
+
+// yield_main: the main task itself yields n times.
+af::task<uint64_t> yield_main_task(uint64_t n) {
+    uint64_t done = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        co_await af::rt::yield_now();
+        ++done;
+    }
+    co_return done;
+}
+
+// ping_pong_main: the main task is the pinger; the ponger is spawned.
+af::task<uint64_t> ping_pong_main_task(uint64_t n) {
+    auto ping = af::channel::mpsc::bounded<uint64_t>(1);
+    auto pong = af::channel::mpsc::bounded<uint64_t>(1);
+    af::join_handle<uint64_t> b = spawn(ponger(std::move(pong.first), std::move(ping.second)));
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        auto sent = co_await ping.first.send(i);
+        if (!sent) fail("ping: channel closed");
+        std::optional<uint64_t> v = co_await pong.second.recv();
+        if (!v) fail("ping: no answer");
+        sum += *v;
+    }
+    { u64_tx drop = std::move(ping.first); }  // the ponger's stream ends
+    uint64_t count = co_await b;
+    compare::check_or_exit("round trips", count, n);
+    co_return sum;
+}
+
+// await_chain: n times, an await chain of depth 100 (every level a distinct coroutine, the leaf
+// yielding once) in the main task; returns the sum of the depths.
+constexpr int chain_depth = 100;
+
+template <int D>
+af::task<uint64_t> chain_level() {
+    if constexpr (D == 0) {
+        co_await af::rt::yield_now();
+        co_return 0;
+    } else {
+        uint64_t below = co_await chain_level<D - 1>();
+        co_return below + 1;
+    }
+}
+
+af::task<uint64_t> await_chain_main(uint64_t n) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) sum += co_await chain_level<chain_depth>();
+    co_return sum;
+}
+
+// timeout_recv: a spawned producer sends n values through a bounded(1) channel; the main task
+// receives each under its own 1 s af::time::timeout (so most receives wait, with a timer armed).
+af::task<uint64_t> timeout_recv_main(uint64_t n) {
+    auto ch = af::channel::mpsc::bounded<uint64_t>(1);
+    af::join_handle<uint64_t> p = spawn(producer(std::move(ch.first), 0, n));
+    uint64_t sum = 0;
+    uint64_t count = 0;
+    for (;;) {
+        auto r = co_await af::time::timeout(std::chrono::seconds(1), ch.second.recv());
+        if (!r) fail("timeout_recv: a receive timed out");
+        std::optional<uint64_t> v = r.value();
+        if (!v) break;
+        sum += *v;
+        ++count;
+    }
+    uint64_t sent = co_await p;
+    compare::check_or_exit("received", count, n);
+    compare::check_or_exit("sent", sent, n);
     co_return sum;
 }
 
@@ -380,6 +462,14 @@ template <class Exec>
     return rt.block_on(echo_main(conns, msgs));
 }
 [[gnu::noinline]] uint64_t bench_run_sleep(af::rt::runtime& rt, uint64_t n) { return rt.block_on(sleep_main(n)); }
+[[gnu::noinline]] uint64_t bench_run_yield_main(af::rt::runtime& rt, uint64_t n) { return rt.block_on(yield_main_task(n)); }
+[[gnu::noinline]] uint64_t bench_run_ping_pong_main(af::rt::runtime& rt, uint64_t n) {
+    return rt.block_on(ping_pong_main_task(n));
+}
+[[gnu::noinline]] uint64_t bench_run_await_chain(af::rt::runtime& rt, uint64_t n) { return rt.block_on(await_chain_main(n)); }
+[[gnu::noinline]] uint64_t bench_run_timeout_recv(af::rt::runtime& rt, uint64_t n) {
+    return rt.block_on(timeout_recv_main(n));
+}
 
 // The workloads every executor runs; true if `a.workload` was one of them.
 template <class Exec>
@@ -429,6 +519,30 @@ void run_runtime(const compare::args& a, af::rt::runtime& rt) {
         uint64_t sum = bench_run_mpsc(rt, a.n, a.m);
         double s = sw.seconds();
         compare::check(a, "sum", sum, a.n * a.m * (a.n * a.m - 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "yield_main") {
+        compare::stopwatch sw;
+        uint64_t done = bench_run_yield_main(rt, a.n);
+        double s = sw.seconds();
+        compare::check(a, "yields", done, a.n);
+        compare::report(a, s);
+    } else if (a.workload == "ping_pong_main") {
+        compare::stopwatch sw;
+        uint64_t sum = bench_run_ping_pong_main(rt, a.n);
+        double s = sw.seconds();
+        compare::check(a, "sum", sum, a.n * (a.n + 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "await_chain") {
+        compare::stopwatch sw;
+        uint64_t sum = bench_run_await_chain(rt, a.n);
+        double s = sw.seconds();
+        compare::check(a, "depths", sum, a.n * chain_depth);
+        compare::report(a, s);
+    } else if (a.workload == "timeout_recv") {
+        compare::stopwatch sw;
+        uint64_t sum = bench_run_timeout_recv(rt, a.n);
+        double s = sw.seconds();
+        compare::check(a, "sum", sum, a.n * (a.n - 1) / 2);
         compare::report(a, s);
     } else if (a.workload == "oneshot") {
         compare::stopwatch sw;
@@ -512,9 +626,12 @@ void run_idle(const compare::args& a) {
         pool.shutdown();
         clear_lot();
     } else {
-        bool ct = a.system == "af-rt-ct";
-        af::rt::runtime rt = ct ? af::rt::builder().current_thread().build()
-                                : af::rt::builder().multi_thread().worker_threads(2).build();
+        bool ct = a.system.starts_with("af-rt-ct");
+        af::rt::builder b;
+        if (ct) b.current_thread();
+        else b.multi_thread().worker_threads(2);
+        if (!a.system.ends_with("-min")) b.enable_all();  // as users build it; -min: no driver
+        af::rt::runtime rt = b.build();
         base = compare::proc_status_kb("VmRSS");
         compare::stopwatch sw;
         uint64_t n = a.n;
@@ -544,7 +661,9 @@ void run_idle(const compare::args& a) {
 
 int main(int argc, char** argv) {
     compare::args a = compare::parse(argc, argv);
-    if (a.system != "af-local" && a.system != "af-pool2" && a.system != "af-rt-ct" && a.system != "af-rt-mt2") {
+    const bool minimal = a.system == "af-rt-ct-min" || a.system == "af-rt-mt2-min";
+    if (a.system != "af-local" && a.system != "af-pool2" && a.system != "af-rt-ct" && a.system != "af-rt-mt2" &&
+        !minimal) {
         compare::unknown(a);
     }
     if (a.workload == "idle_memory") {
@@ -556,15 +675,20 @@ int main(int argc, char** argv) {
         af::executor::thread_pool pool(2);
         run_pool(a, pool);
     } else {
-        // Time only where a workload needs it, as in the tokio program.
+        // Every driver, as users build it (and as the tokio program does); the -min systems
+        // only what the workload needs, as in the tokio program's -min systems.
         af::rt::builder b;
-        if (a.system == "af-rt-ct") {
+        if (a.system.starts_with("af-rt-ct")) {
             b.current_thread();
         } else {
             b.multi_thread().worker_threads(2);
         }
-        if (a.workload == "sleep") b.enable_time();
-        if (a.workload == "tcp_echo" || a.workload == "idle_conns") b.enable_io();
+        if (!minimal) {
+            b.enable_all();
+        } else {
+            if (a.workload == "sleep" || a.workload == "timeout_recv") b.enable_time();
+            if (a.workload == "tcp_echo" || a.workload == "idle_conns") b.enable_io();
+        }
         // AF_COMPARE_IO=epoll|io_uring: measure one backend (default: the runtime's automatic choice).
         if (const char* io = std::getenv("AF_COMPARE_IO")) {
             std::string_view k(io);

@@ -14,7 +14,9 @@
 /// Channels are `experimental::channel` (one thread) and `experimental::concurrent_channel`
 /// (two threads: the plain channel is not thread-safe) carrying `void(error_code, uint64_t)`.
 /// Asio has no oneshot: the oneshot workload uses a capacity-1 channel per value. Sleeps are
-/// `steady_timer::async_wait`. Sockets are `ip::tcp::acceptor` / `ip::tcp::socket` with
+/// `steady_timer::async_wait`. A receive under a timeout is `receive || timer.async_wait` (the
+/// awaitable operators; the loser is cancelled). Asio has no `block_on`: the "main task"
+/// workloads run their main coroutine on the io_context like every other. Sockets are `ip::tcp::acceptor` / `ip::tcp::socket` with
 /// `async_read_some`, `async_read` (exact) and `async_write`.
 #include <array>    // message buffers
 #include <atomic>   // results collected from two threads
@@ -26,12 +28,15 @@
 #include <exception>  // std::exception_ptr
 #include <mutex>    // the handler lot
 #include <thread>   // the second io_context thread
+#include <variant>  // the outcome of a receive raced against its timer
 #include <vector>   // the handler lot
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/experimental/channel.hpp>
 #include <boost/asio/experimental/concurrent_channel.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/execution/blocking.hpp>
@@ -198,6 +203,55 @@ asio::awaitable<uint64_t> consumer(Channel& ch, uint64_t total, uint64_t& receiv
     co_return sum;
 }
 
+// --- main task: yields, an await chain, a receive under a timeout -----------------------------
+
+asio::awaitable<uint64_t> yield_main_task(uint64_t n) {
+    auto ex = co_await asio::this_coro::executor;
+    uint64_t done = 0;
+    for (uint64_t i = 0; i < n; ++i) {
+        co_await asio::post(ex, asio::use_awaitable);
+        ++done;
+    }
+    co_return done;
+}
+
+// An await chain of depth 100: every level a distinct coroutine, the leaf yielding once.
+constexpr int chain_depth = 100;
+
+template <int D>
+asio::awaitable<uint64_t> chain_level() {
+    if constexpr (D == 0) {
+        auto ex = co_await asio::this_coro::executor;
+        co_await asio::post(ex, asio::use_awaitable);
+        co_return 0;
+    } else {
+        uint64_t below = co_await chain_level<D - 1>();
+        co_return below + 1;
+    }
+}
+
+asio::awaitable<uint64_t> await_chain_main(uint64_t n) {
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < n; ++i) sum += co_await chain_level<chain_depth>();
+    co_return sum;
+}
+
+// Receives `total` values, each under its own 1 s timer.
+template <class Channel>
+asio::awaitable<uint64_t> timeout_consumer(Channel& ch, uint64_t total, uint64_t& received) {
+    using namespace asio::experimental::awaitable_operators;
+    auto ex = co_await asio::this_coro::executor;
+    uint64_t sum = 0;
+    for (uint64_t i = 0; i < total; ++i) {
+        asio::steady_timer t(ex, std::chrono::seconds(1));
+        auto r = co_await (ch.async_receive(asio::use_awaitable) || t.async_wait(asio::use_awaitable));
+        if (r.index() != 0) fail("timeout_recv: a receive timed out");
+        sum += std::get<0>(r);
+        ++received;
+    }
+    co_return sum;
+}
+
 // --- oneshot ---------------------------------------------------------------------------------
 
 template <class Channel>
@@ -258,6 +312,22 @@ template <class Channel>
     asio::co_spawn(ctx, consumer(ch, producers * m, received), collect(got));
     run_threads(ctx, threads);
 }
+[[gnu::noinline]] void bench_run_yield_main(asio::io_context& ctx, int threads, uint64_t n, results& r) {
+    asio::co_spawn(ctx, yield_main_task(n), collect(r));
+    run_threads(ctx, threads);
+}
+[[gnu::noinline]] void bench_run_await_chain(asio::io_context& ctx, int threads, uint64_t n, results& r) {
+    asio::co_spawn(ctx, await_chain_main(n), collect(r));
+    run_threads(ctx, threads);
+}
+template <class Channel>
+[[gnu::noinline]] void bench_run_timeout_recv(asio::io_context& ctx, int threads, uint64_t n, results& sent,
+                                              results& got, uint64_t& received) {
+    Channel ch(ctx, 1);
+    asio::co_spawn(ctx, producer(ch, 0, n), collect(sent));
+    asio::co_spawn(ctx, timeout_consumer(ch, n, received), collect(got));
+    run_threads(ctx, threads);
+}
 template <class Channel>
 [[gnu::noinline]] void bench_run_oneshot(asio::io_context& ctx, int threads, uint64_t n, results& r) {
     asio::co_spawn(ctx, oneshot_main<Channel>(n), collect(r));
@@ -270,7 +340,8 @@ template <class Channel>
 
 template <class Channel>
 void run_channels(const compare::args& a, asio::io_context& ctx, int threads) {
-    if (a.workload == "ping_pong") {
+    // ping_pong_main: Asio has no block_on, its pinger is already a coroutine on the io_context.
+    if (a.workload == "ping_pong" || a.workload == "ping_pong_main") {
         results ping, pong;
         compare::stopwatch sw;
         bench_run_ping_pong<Channel>(ctx, threads, a.n, ping, pong);
@@ -288,6 +359,16 @@ void run_channels(const compare::args& a, asio::io_context& ctx, int threads) {
         compare::check(a, "received", received, total);
         compare::check(a, "sent", sent.sum.load(), total);
         compare::check(a, "sum", got.sum.load(), total * (total - 1) / 2);
+        compare::report(a, s);
+    } else if (a.workload == "timeout_recv") {
+        results sent, got;
+        uint64_t received = 0;
+        compare::stopwatch sw;
+        bench_run_timeout_recv<Channel>(ctx, threads, a.n, sent, got, received);
+        double s = sw.seconds();
+        compare::check(a, "received", received, a.n);
+        compare::check(a, "sent", sent.sum.load(), a.n);
+        compare::check(a, "sum", got.sum.load(), a.n * (a.n - 1) / 2);
         compare::report(a, s);
     } else {
         results r;
@@ -478,7 +559,20 @@ int main(int argc, char** argv) {
         double s = sw.seconds();
         compare::check(a, "depth", r.sum.load(), a.n);
         compare::report(a, s);
-    } else if (a.workload == "ping_pong" || a.workload == "mpsc" || a.workload == "oneshot") {
+    } else if (a.workload == "yield_main") {
+        compare::stopwatch sw;
+        bench_run_yield_main(ctx, threads, a.n, r);
+        double s = sw.seconds();
+        compare::check(a, "yields", r.sum.load(), a.n);
+        compare::report(a, s);
+    } else if (a.workload == "await_chain") {
+        compare::stopwatch sw;
+        bench_run_await_chain(ctx, threads, a.n, r);
+        double s = sw.seconds();
+        compare::check(a, "depths", r.sum.load(), a.n * chain_depth);
+        compare::report(a, s);
+    } else if (a.workload == "ping_pong" || a.workload == "ping_pong_main" || a.workload == "mpsc" ||
+               a.workload == "oneshot" || a.workload == "timeout_recv") {
         if (threads == 1) {
             run_channels<plain_channel>(a, ctx, threads);
         } else {

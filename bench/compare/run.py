@@ -4,7 +4,11 @@
 
     run.py smoke   --build DIR            every workload on every system at 1% size, once
     run.py compare --build DIR [--rounds 5] [--out docs/benchmarks.md]
+                   [--workloads a,b [--keep-others]]
     run.py report  --build DIR            rewrite the page from DIR/compare-results.json
+
+smoke fails (exit 1) on a wrong result, a malformed result line, or a program that has not
+finished after 60 s (a stall); compare allows 600 s per program.
 
 `compare` runs each workload on every system, round-robin (the order rotates each round so no
 system always runs first or last on the noisy machine), takes the median of the rounds, counts
@@ -39,14 +43,27 @@ SYSTEMS = {
     "tokio-mt2": ("rust/release/tokio_compare", "tokio multi_thread, 2 workers"),
     "futures-pool2": ("rust/release/futures_compare", "futures ThreadPool(2)"),
     "asio-2t": ("asio_compare", "Asio io_context, 2 threads"),
+    # The runtimes with only the drivers a workload needs (none for channels and yields): a real
+    # user choice, compared like with like (af with tokio) in a table of its own.
+    "af-rt-ct-min": ("af_compare", "af::rt current_thread, minimal drivers"),
+    "tokio-ct-min": ("rust/release/tokio_compare", "tokio current_thread, minimal drivers"),
+    "af-rt-mt2-min": ("af_compare", "af::rt multi_thread 2, minimal drivers"),
+    "tokio-mt2-min": ("rust/release/tokio_compare", "tokio multi_thread 2, minimal drivers"),
 }
+# af-rt-* and tokio-* enable every driver (enable_all), as users build a runtime.
 SINGLE = ["af-rt-ct", "af-local", "tokio-ct", "futures-local", "asio-1t"]
 MULTI = ["af-rt-mt2", "af-pool2", "tokio-mt2", "futures-pool2", "asio-2t"]
+MIN_SINGLE = ["af-rt-ct-min", "tokio-ct-min"]
+MIN_MULTI = ["af-rt-mt2-min", "tokio-mt2-min"]
+MINIMAL = set(MIN_SINGLE + MIN_MULTI)
 FAMILY = {"af": "#d62728", "tokio": "#1f77b4", "futures": "#2ca02c", "asio": "#9467bd"}
 # af's own executors (local_pool, thread_pool) run only the executor workloads; channels and
 # timers are measured on af::rt. futures-rs has no timer.
 POOLS = {"af-local", "af-pool2"}
 EXECUTOR_ONLY = {"spawn_join", "yield", "chain", "idle_memory"}
+# The workloads run with minimal drivers too: those that need none (timeout_recv: time only).
+MINIMAL_WORKLOADS = {"spawn_join", "yield", "chain", "ping_pong", "mpsc", "oneshot", "yield_main",
+                     "ping_pong_main", "await_chain", "timeout_recv"}
 
 # workload -> full size, smoke size (1%), callgrind size, what one "op" is, metric. A workload
 # with "of" is not run: it is a second value (peak memory) of another workload's runs.
@@ -65,6 +82,15 @@ WORKLOADS = {
                  title="4 producers x 1M messages, bounded(1024)"),
     "oneshot": dict(full=[1_000_000], smoke=[10_000], cg=[100_000], op="oneshot", metric="time",
                     title="1M oneshot create-send-receive"),
+    # The main task in block_on, as `#[tokio::main] async fn main` runs it (issue 20).
+    "yield_main": dict(full=[100_000], smoke=[1_000], cg=[10_000], op="yield", metric="time",
+                       title="100,000 yields of the main task (block_on)"),
+    "ping_pong_main": dict(full=[200_000], smoke=[2_000], cg=[20_000], op="round trip", metric="time",
+                           title="200,000 ping-pong round trips, pinger in block_on"),
+    "await_chain": dict(full=[10_000], smoke=[100], cg=[1_000], op="chain", metric="time",
+                        title="10,000 await chains of depth 100 in block_on (leaf yields)"),
+    "timeout_recv": dict(full=[200_000], smoke=[2_000], cg=[20_000], op="message", metric="time",
+                         title="200,000 receives, each under a 1 s timeout (bounded(1))"),
     "sleep": dict(full=[100_000], smoke=[1_000], cg=[10_000], op="run", metric="wall", cg_op="sleeping task",
                   title="100,000 tasks sleeping 1 ms (wall)"),
     "sleep_memory": dict(of="sleep", cg=None, op="task", metric="memory",
@@ -84,7 +110,9 @@ def supports(system, workload):
     workload = WORKLOADS[workload].get("of", workload)
     if system in POOLS:
         return workload in EXECUTOR_ONLY
-    if system.startswith("futures") and (workload == "sleep" or workload in NETWORK):
+    if system in MINIMAL:
+        return workload in MINIMAL_WORKLOADS
+    if system.startswith("futures") and (workload in ("sleep", "timeout_recv") or workload in NETWORK):
         return False  # futures-rs has no timer and no sockets
     return True
 
@@ -228,12 +256,14 @@ def best(med, systems, w, pred):
     return min(have) if have else None
 
 
-def table(med, systems, spreads):
+def table(med, systems, spreads, workloads=None):
     af = systems[0]
     head = ("| workload | " + " | ".join(f"`{s}`" for s in systems) +
             f" | `{af}` vs best peer | best af vs best peer |")
     lines = [head, "|" + " --- |" * (len(systems) + 3)]
     for w, spec in WORKLOADS.items():
+        if workloads is not None and w not in workloads:
+            continue
         unit = f"per {spec['op']}" if spec["metric"] == "memory" else ("total" if spec["metric"] == "wall" else f"per {spec['op']}")
         cells = []
         for s in systems:
@@ -254,7 +284,7 @@ def plot(med, path):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(3, 4, figsize=(18, 11))
+    fig, axes = plt.subplots(4, 4, figsize=(18, 14.5))
     for ax, (w, spec) in zip(axes.flat, WORKLOADS.items()):
         groups = [("1 thread", SINGLE), ("2 threads", MULTI)]
         width = 0.16
@@ -321,7 +351,16 @@ def compare(args):
     raw = dict(date=datetime.date.today().isoformat(), rounds=args.rounds, seconds=took, af_commit=commit,
                results=[[s, w, v] for (s, w), v in results.items()],
                instr=[[s, w, v] for (s, w), v in instr.items()], measured_n=measured_n)
-    with open(os.path.join(args.build, "compare-results.json"), "w") as f:
+    path = os.path.join(args.build, "compare-results.json")
+    if args.keep_others and ONLY is not None and os.path.exists(path):
+        # A partial run: the rows not re-run keep the earlier run's figures, and the page says so.
+        with open(path) as f:
+            old = json.load(f)
+        raw["results"] += [r for r in old["results"] if r[1] not in ONLY]
+        raw["instr"] += [r for r in old["instr"] if r[1] not in ONLY]
+        raw["partial"] = dict(rerun=sorted(ONLY), earlier_commit=old.get("af_commit", "?"),
+                              earlier_date=old.get("date", "?"), earlier_rounds=old.get("rounds", "?"))
+    with open(path, "w") as f:
         json.dump(raw, f)
     write_report(args, raw)
 
@@ -338,6 +377,8 @@ def write_report(args, raw):
 
     single = table(med, SINGLE, spreads)
     multi = table(med, MULTI, spreads)
+    minimal = "\n\n".join(table(med, systems, spreads, MINIMAL_WORKLOADS) for systems in (MIN_SINGLE, MIN_MULTI)
+                          if any((systems[0], w) in med for w in WORKLOADS))
     print("\nsingle thread (median ns per op; bytes per task for memory)\n" + single)
     print("\ntwo threads\n" + multi)
 
@@ -358,7 +399,8 @@ def write_report(args, raw):
         print("\ninstructions per op (callgrind)\n" + "\n".join(cg_lines))
 
     behind = []
-    for group, systems in (("single thread", SINGLE), ("two threads", MULTI)):
+    for group, systems in (("single thread", SINGLE), ("two threads", MULTI),
+                           ("single thread, minimal drivers", MIN_SINGLE), ("two threads, minimal drivers", MIN_MULTI)):
         af = systems[0]
         for w, spec in WORKLOADS.items():
             for s in systems:
@@ -385,6 +427,13 @@ def write_report(args, raw):
         b, e = old_page.find("<!-- http:begin"), old_page.find("<!-- http:end -->")
         if b >= 0 and e > b:
             http_section = old_page[b:e + len("<!-- http:end -->")] + "\n\n"
+    partial_note = ""
+    if raw.get("partial"):
+        p = raw["partial"]
+        partial_note = (f" Only these rows were re-run then, at af {raw.get('af_commit', '?')}: "
+                        + ", ".join(f"`{w}`" for w in p["rerun"])
+                        + f"; the other rows are from the run of {p['earlier_date']} ({p['earlier_rounds']} rounds) "
+                        f"at af {p['earlier_commit']}.")
     page = f"""<!-- Generated by `scripts/bench compare` from bench/compare/run.py and bench/compare/notes.md; edit those, not this page. -->
 # Benchmarks: af next to tokio, futures-rs and Asio
 
@@ -394,12 +443,19 @@ bounded mpsc with four producers, oneshots), timers and TCP sockets over loopbac
 with 64 connections, and the memory of idle connections).
 
 Measured on {raw["date"]} with `scripts/bench compare` ({raw["rounds"]} rounds,
-round-robin across systems, {took / 60:.1f} minutes including callgrind). Each cell is the median of
+round-robin across systems, {took / 60:.1f} minutes including callgrind).{partial_note} Each cell is the median of
 the rounds; the small number is the spread (half the min-max range, as a percentage of the
 median). Ratios are the peer's cost divided by af's: above 1 (bold) af is ahead, below 1 af is
 behind.
 
 ![af vs tokio, futures-rs and Asio](benchmarks/compare.png)
+
+The runtimes are built the way users build them: every driver enabled (af's
+`builder().enable_all()`, tokio's `enable_all()` as `#[tokio::main]` does), yields through the
+runtime's yield (`af::rt::yield_now`, tokio's `yield_now`), the main task in `block_on`. The
+rows "in block_on" put the work itself in the main task, the shape of most programs. The same
+runtimes with only the drivers a workload needs are a table of their own, compared like with
+like (before issue 20, the main tables measured that lighter configuration).
 
 ## One thread
 
@@ -421,6 +477,15 @@ threads. The main task runs on the main thread (`runtime::block_on` or `af::bloc
 pool.
 
 {multi}
+
+## Minimal drivers
+
+`af-rt-ct-min` / `af-rt-mt2-min` and `tokio-ct-min` / `tokio-mt2-min`: the same runtimes built
+with only the drivers the workload needs (none for yields and channels, time for the
+timeouts), a choice a user can make (`af::rt::builder()` without `enable_all()`, tokio's
+`Builder` without `enable_all()`). The ratios compare af with tokio built the same way.
+
+{minimal or "(not run)"}
 
 ## Instructions (callgrind, one thread)
 
@@ -470,6 +535,8 @@ def main():
     ap.add_argument("--no-callgrind", action="store_true")
     ap.add_argument("--workloads", default="", help="comma-separated: run only these (default: all)")
     ap.add_argument("--af-commit", default="", help="af's commit, when the programs were built from an export")
+    ap.add_argument("--keep-others", action="store_true",
+                    help="with --workloads: keep the other rows from the build's last compare-results.json")
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     global ONLY

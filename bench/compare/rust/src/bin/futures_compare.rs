@@ -7,6 +7,9 @@
 //! Channels are futures::channel's (mpsc::channel, oneshot). futures-rs has no timer, so the
 //! sleep workload is not run here.
 
+// The depth-100 await chain nests 100 futures' types: past rustc's default limit of 128 checks.
+#![recursion_limit = "512"]
+
 use af_compare_peers::*;
 use futures::executor::{block_on, LocalPool, LocalSpawner, ThreadPool};
 use futures::future::{BoxFuture, FutureExt, LocalBoxFuture};
@@ -212,6 +215,150 @@ fn bench_run_mpsc(local: Option<&mut LocalPool>, producers: u64, m: u64) -> (u64
     })
 }
 
+// --- main task in block_on (LocalPool::run_until, or block_on with the ThreadPool) ----------
+
+#[inline(never)]
+fn bench_run_yield_main(local: Option<&mut LocalPool>, n: u64) -> u64 {
+    run_main(local, async move {
+        let mut done = 0;
+        for _ in 0..n {
+            yield_now().await;
+            done += 1;
+        }
+        done
+    })
+}
+
+// The main task is the pinger; the ponger is spawned.
+#[inline(never)]
+fn bench_run_ping_pong_main(local: Option<&mut LocalPool>, n: u64) -> (u64, u64) {
+    run_main(local, async move {
+        let (ping_tx, ping_rx) = mpsc::channel(0);
+        let (pong_tx, pong_rx) = mpsc::channel(0);
+        let b = spawn_any(ponger(pong_tx, ping_rx));
+        let sum = pinger(ping_tx, pong_rx, n).await;
+        (sum, b.await)
+    })
+}
+
+// await_chain: an await chain of depth 100 (every level a distinct async fn, the leaf
+// yielding once), generated; rustc lays nested async fns out inside their caller's future.
+async fn lvl0() -> u64 {
+    yield_now().await;
+    0
+}
+async fn lvl1() -> u64 { lvl0().await + 1 }
+async fn lvl2() -> u64 { lvl1().await + 1 }
+async fn lvl3() -> u64 { lvl2().await + 1 }
+async fn lvl4() -> u64 { lvl3().await + 1 }
+async fn lvl5() -> u64 { lvl4().await + 1 }
+async fn lvl6() -> u64 { lvl5().await + 1 }
+async fn lvl7() -> u64 { lvl6().await + 1 }
+async fn lvl8() -> u64 { lvl7().await + 1 }
+async fn lvl9() -> u64 { lvl8().await + 1 }
+async fn lvl10() -> u64 { lvl9().await + 1 }
+async fn lvl11() -> u64 { lvl10().await + 1 }
+async fn lvl12() -> u64 { lvl11().await + 1 }
+async fn lvl13() -> u64 { lvl12().await + 1 }
+async fn lvl14() -> u64 { lvl13().await + 1 }
+async fn lvl15() -> u64 { lvl14().await + 1 }
+async fn lvl16() -> u64 { lvl15().await + 1 }
+async fn lvl17() -> u64 { lvl16().await + 1 }
+async fn lvl18() -> u64 { lvl17().await + 1 }
+async fn lvl19() -> u64 { lvl18().await + 1 }
+async fn lvl20() -> u64 { lvl19().await + 1 }
+async fn lvl21() -> u64 { lvl20().await + 1 }
+async fn lvl22() -> u64 { lvl21().await + 1 }
+async fn lvl23() -> u64 { lvl22().await + 1 }
+async fn lvl24() -> u64 { lvl23().await + 1 }
+async fn lvl25() -> u64 { lvl24().await + 1 }
+async fn lvl26() -> u64 { lvl25().await + 1 }
+async fn lvl27() -> u64 { lvl26().await + 1 }
+async fn lvl28() -> u64 { lvl27().await + 1 }
+async fn lvl29() -> u64 { lvl28().await + 1 }
+async fn lvl30() -> u64 { lvl29().await + 1 }
+async fn lvl31() -> u64 { lvl30().await + 1 }
+async fn lvl32() -> u64 { lvl31().await + 1 }
+async fn lvl33() -> u64 { lvl32().await + 1 }
+async fn lvl34() -> u64 { lvl33().await + 1 }
+async fn lvl35() -> u64 { lvl34().await + 1 }
+async fn lvl36() -> u64 { lvl35().await + 1 }
+async fn lvl37() -> u64 { lvl36().await + 1 }
+async fn lvl38() -> u64 { lvl37().await + 1 }
+async fn lvl39() -> u64 { lvl38().await + 1 }
+async fn lvl40() -> u64 { lvl39().await + 1 }
+async fn lvl41() -> u64 { lvl40().await + 1 }
+async fn lvl42() -> u64 { lvl41().await + 1 }
+async fn lvl43() -> u64 { lvl42().await + 1 }
+async fn lvl44() -> u64 { lvl43().await + 1 }
+async fn lvl45() -> u64 { lvl44().await + 1 }
+async fn lvl46() -> u64 { lvl45().await + 1 }
+async fn lvl47() -> u64 { lvl46().await + 1 }
+async fn lvl48() -> u64 { lvl47().await + 1 }
+async fn lvl49() -> u64 { lvl48().await + 1 }
+async fn lvl50() -> u64 { lvl49().await + 1 }
+async fn lvl51() -> u64 { lvl50().await + 1 }
+async fn lvl52() -> u64 { lvl51().await + 1 }
+async fn lvl53() -> u64 { lvl52().await + 1 }
+async fn lvl54() -> u64 { lvl53().await + 1 }
+async fn lvl55() -> u64 { lvl54().await + 1 }
+async fn lvl56() -> u64 { lvl55().await + 1 }
+async fn lvl57() -> u64 { lvl56().await + 1 }
+async fn lvl58() -> u64 { lvl57().await + 1 }
+async fn lvl59() -> u64 { lvl58().await + 1 }
+async fn lvl60() -> u64 { lvl59().await + 1 }
+async fn lvl61() -> u64 { lvl60().await + 1 }
+async fn lvl62() -> u64 { lvl61().await + 1 }
+async fn lvl63() -> u64 { lvl62().await + 1 }
+async fn lvl64() -> u64 { lvl63().await + 1 }
+async fn lvl65() -> u64 { lvl64().await + 1 }
+async fn lvl66() -> u64 { lvl65().await + 1 }
+async fn lvl67() -> u64 { lvl66().await + 1 }
+async fn lvl68() -> u64 { lvl67().await + 1 }
+async fn lvl69() -> u64 { lvl68().await + 1 }
+async fn lvl70() -> u64 { lvl69().await + 1 }
+async fn lvl71() -> u64 { lvl70().await + 1 }
+async fn lvl72() -> u64 { lvl71().await + 1 }
+async fn lvl73() -> u64 { lvl72().await + 1 }
+async fn lvl74() -> u64 { lvl73().await + 1 }
+async fn lvl75() -> u64 { lvl74().await + 1 }
+async fn lvl76() -> u64 { lvl75().await + 1 }
+async fn lvl77() -> u64 { lvl76().await + 1 }
+async fn lvl78() -> u64 { lvl77().await + 1 }
+async fn lvl79() -> u64 { lvl78().await + 1 }
+async fn lvl80() -> u64 { lvl79().await + 1 }
+async fn lvl81() -> u64 { lvl80().await + 1 }
+async fn lvl82() -> u64 { lvl81().await + 1 }
+async fn lvl83() -> u64 { lvl82().await + 1 }
+async fn lvl84() -> u64 { lvl83().await + 1 }
+async fn lvl85() -> u64 { lvl84().await + 1 }
+async fn lvl86() -> u64 { lvl85().await + 1 }
+async fn lvl87() -> u64 { lvl86().await + 1 }
+async fn lvl88() -> u64 { lvl87().await + 1 }
+async fn lvl89() -> u64 { lvl88().await + 1 }
+async fn lvl90() -> u64 { lvl89().await + 1 }
+async fn lvl91() -> u64 { lvl90().await + 1 }
+async fn lvl92() -> u64 { lvl91().await + 1 }
+async fn lvl93() -> u64 { lvl92().await + 1 }
+async fn lvl94() -> u64 { lvl93().await + 1 }
+async fn lvl95() -> u64 { lvl94().await + 1 }
+async fn lvl96() -> u64 { lvl95().await + 1 }
+async fn lvl97() -> u64 { lvl96().await + 1 }
+async fn lvl98() -> u64 { lvl97().await + 1 }
+async fn lvl99() -> u64 { lvl98().await + 1 }
+async fn lvl100() -> u64 { lvl99().await + 1 }
+
+#[inline(never)]
+fn bench_run_await_chain(local: Option<&mut LocalPool>, n: u64) -> u64 {
+    run_main(local, async move {
+        let mut sum = 0;
+        for _ in 0..n {
+            sum += lvl100().await;
+        }
+        sum
+    })
+}
+
 #[inline(never)]
 fn bench_run_oneshot(local: Option<&mut LocalPool>, n: u64) -> u64 {
     run_main(local, async move {
@@ -318,6 +465,25 @@ fn main() {
             let s = seconds_since(t);
             check(&a, "round trips", count, a.n);
             check(&a, "sum", sum, a.n * (a.n + 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "yield_main" => {
+            let done = bench_run_yield_main(local.as_mut(), a.n);
+            let s = seconds_since(t);
+            check(&a, "yields", done, a.n);
+            report(&a, s, 0, 0);
+        }
+        "ping_pong_main" => {
+            let (sum, count) = bench_run_ping_pong_main(local.as_mut(), a.n);
+            let s = seconds_since(t);
+            check(&a, "round trips", count, a.n);
+            check(&a, "sum", sum, a.n * (a.n + 1) / 2);
+            report(&a, s, 0, 0);
+        }
+        "await_chain" => {
+            let sum = bench_run_await_chain(local.as_mut(), a.n);
+            let s = seconds_since(t);
+            check(&a, "depths", sum, a.n * 100);
             report(&a, s, 0, 0);
         }
         "mpsc" => {
