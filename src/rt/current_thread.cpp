@@ -76,8 +76,10 @@ void ct_core::disown(task_header* t) noexcept { owned_.remove(t); }
 void ct_core::unpark_main() noexcept {
     if (current_ct == this) {
         // From the driving thread (a yield, a task of this core sending to the main future):
-        // a flag the loop reads before it parks; no kernel (ADR 0026). Relaxed: same thread.
-        main_woken_.store(true, std::memory_order_relaxed);
+        // a plain flag the loop reads before it parks; no kernel (ADR 0026). Not main_woken_:
+        // a store there would end the release sequence of a remote wake's store, and the poll
+        // that follows would not be ordered after that wake's writes.
+        main_self_woken_ = true;
         return;
     }
     // Release: the waker's writes are visible to the poll this wake causes (acquire below).
@@ -142,7 +144,7 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
     // Tasks queued from this thread while it was not driving went through inject_.
     wakeable_ptr<ct_main_waker> mw = make_wakeable<ct_main_waker>(this);
     waker main_waker = waker::from(*mw);
-    if (main != nullptr) main_woken_.store(true, std::memory_order_relaxed);  // Relaxed: our own flag, first poll
+    main_self_woken_ = main != nullptr;  // the first poll
     // The blocking watchdog's view of this thread's polls (null when off, or when every slot is
     // driven by another thread).
     struct watched_slot {
@@ -154,9 +156,12 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
     unsigned since_events = 0;
     for (;;) {
         // Acquire: pairs with unpark_main's release. The relaxed look first spares a locked
-        // read-modify-write on every turn the main future was not woken.
-        if (main != nullptr && main_woken_.load(std::memory_order_relaxed) &&
-            main_woken_.exchange(false, std::memory_order_acquire)) {
+        // read-modify-write on every turn no other thread woke the main future. Both flags are
+        // taken (no short circuit): one poll answers both wakes.
+        bool self_woken = std::exchange(main_self_woken_, false);
+        bool remote_woken =
+            main_woken_.load(std::memory_order_relaxed) && main_woken_.exchange(false, std::memory_order_acquire);
+        if (main != nullptr && (self_woken || remote_woken)) {
             ++since_events;
             coop::budget_scope budget(cfg_.budget);
             context cx(main_waker);
@@ -182,7 +187,7 @@ void ct_core::drive(void* main, bool (*main_poll)(void*, context&) noexcept) {
             ++since_events;
         }
         // Relaxed: a hint; the exchange above is what orders the poll.
-        if (ran_all || !local_.empty() || main_woken_.load(std::memory_order_relaxed)) {
+        if (ran_all || !local_.empty() || main_self_woken_ || main_woken_.load(std::memory_order_relaxed)) {
             // Busy: still look at timers and I/O every event_interval polls, so that a busy
             // queue (or a main future that keeps waking itself) cannot starve them; not on
             // every turn, as that would be a system call per yield of the main future.

@@ -59,7 +59,8 @@ private:
     owned_tasks owned_;
     std::uint64_t rng_state_ = 0;
     bool seeded_ = false;
-    std::atomic<bool> main_woken_{false};
+    std::atomic<bool> main_woken_{false};  // by another thread
+    bool main_self_woken_ = false;         // by the driving thread (only it touches this)
     std::atomic<bool> stop_{false};
     blocking_pool* blocking_;
     std::size_t tick_ = 0;
