@@ -33,7 +33,14 @@ public:
         // llhttp drops the leading whitespace of a value, not the trailing (RFC 9112 5: OWS).
         while (!value_.empty() && (value_.back() == ' ' || value_.back() == '\t')) value_.pop_back();
         // A CR or LF left inside a value is obs-fold or a bare CR that got through: refuse.
-        if (value_.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) return fault::bad_value;
+        // One pass over a short value (most are); memchr per character for long ones.
+        if (value_.size() <= 64) {
+            for (char c : value_) {
+                if (c == '\r' || c == '\n' || c == '\0') return fault::bad_value;
+            }
+        } else if (value_.find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos) {
+            return fault::bad_value;
+        }
         try {
             header_name n = header_name::from(name_);
             into.append_unchecked(std::move(n), std::move(value_));
