@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Split a connection into an owned read half and write half, one task each, and read lines.
+// Split a connection into an owned read half and write half, one task each, and read lines
+// (at most 1 KiB each: framed + lines_codec refuses a longer one instead of buffering it).
 #include <af/net.hpp>
 #include <af/rt.hpp>
 #include <af/channel/mpsc.hpp>
-#include <af/io/buf_reader.hpp>
-#include <af/io/lines.hpp>
+#include <af/io/framed.hpp>
+#include <af/io/lines_codec.hpp>
 #include <af/io/shutdown.hpp>
 #include <af/stream/next.hpp>
 
@@ -26,7 +27,7 @@ int main() {
         auto [tx, rx] = af::channel::mpsc::bounded<std::string>(16);
         auto reader = af::rt::spawn([rd = std::move(rd), tx = std::move(tx)]() mutable -> af::task<void> {
             auto out = std::move(tx);  // a local: the channel closes when this task ends
-            auto lines = af::io::lines(af::io::buf_reader(std::move(rd)));
+            af::io::framed lines(std::move(rd), af::io::lines_codec(1024));
             while (auto line = co_await af::next(lines)) {
                 for (char& c : *line) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
                 (void)co_await out.send(*line + "\n");  // fails only if the writer is gone
@@ -40,7 +41,7 @@ int main() {
         co_await client.write_all("one\ntwo\nthree\n");
         client.shutdown(af::net::shutdown_how::write);
         std::vector<std::string> out;
-        auto replies = af::io::lines(af::io::buf_reader(std::move(client)));
+        af::io::framed replies(std::move(client), af::io::lines_codec(1024));
         while (auto line = co_await af::next(replies)) out.push_back(*line);
         co_await std::move(reader);
         co_await std::move(writer);
