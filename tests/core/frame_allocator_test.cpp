@@ -34,6 +34,7 @@ namespace core_frame_allocator_test {
 
 namespace {
 
+#if !defined(AF_TEST_SANITIZED)
 af::task<int> one() { co_return 1; }
 
 // Kilobytes of address space the process maps now.
@@ -105,6 +106,7 @@ void release_heap(void* head) {
     t.join();
     ::_exit(threw_bad_alloc ? 0 : 3);
 }
+#endif
 
 TEST(frame_allocator, running_out_of_memory_throws_bad_alloc_instead_of_aborting) {
 #if defined(AF_TEST_SANITIZED)
