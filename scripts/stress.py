@@ -162,7 +162,7 @@ def reset(w):
 # --- the probes: each returns (verdict, note) ------------------------------------------------
 
 async def p_clients(srv, n):
-    conns, ok = [], 0
+    conns, ok, errors = [], 0, {}
 
     async def one(i):
         nonlocal ok
@@ -171,8 +171,8 @@ async def p_clients(srv, n):
             conns.append(w)
             await asyncio.wait_for(exchange(srv.kind, r, w, "c%d" % i), 60)
             ok += 1
-        except Exception:
-            pass
+        except Exception as e:
+            errors[repr(e)[:60]] = errors.get(repr(e)[:60], 0) + 1
     for start in range(0, n, 500):
         await asyncio.gather(*[one(i) for i in range(start, min(n, start + 500))])
     held_open = srv.fds()
@@ -180,6 +180,8 @@ async def p_clients(srv, n):
         w.close()
     good = await serves(srv)
     note = "%d/%d answered, %d descriptors open at the peak" % (ok, n, held_open)
+    if errors:
+        note += " (errors: %s)" % ", ".join("%d x %s" % (c, e) for e, c in errors.items())
     if not srv.alive() or not good:
         return FAILED, note
     return (HELD if ok == n else DEGRADED), note
@@ -212,15 +214,18 @@ async def p_slowloris(srv, k, seconds):
             misses += 1
         await asyncio.sleep(0.3)
     cut = 0
-    for r, w in slow:  # did the server hang up on them (chat: idle, http: head timeout)?
+
+    async def was_cut(r, w):  # did the server hang up (chat: idle timeout, http: head timeout)?
+        nonlocal cut
         try:
-            await asyncio.wait_for(r.read(-1), 0.2)  # returns once the server has closed
+            await asyncio.wait_for(r.read(-1), 0.5)  # returns once the server has closed
             cut += 1
         except asyncio.TimeoutError:
             pass
         except OSError:
             cut += 1
         w.close()
+    await asyncio.gather(*[was_cut(r, w) for r, w in slow])
     note = "%d slow clients; others served in <= %.0f ms, %d misses; %d slow ones cut off" % (
         len(slow), worst * 1000, misses, cut)
     if not srv.alive():
@@ -292,6 +297,7 @@ async def p_garbage(srv, k):
 
 
 async def p_resets(srv, k):
+    await asyncio.sleep(0.5)  # the server's own descriptors (signal pipes) are open by now
     base = srv.fds()
     talker = None
     if srv.kind == "chat":  # someone talks, so the server is writing to everybody
@@ -328,6 +334,7 @@ async def p_resets(srv, k):
 
 
 async def p_churn(srv, n):
+    await asyncio.sleep(0.5)  # the server's own descriptors (signal pipes) are open by now
     base = srv.fds()
     done = 0
 
@@ -382,10 +389,12 @@ async def p_fd_limit(srv, k):
 
 
 async def p_memory(srv, clients, mib):
+    await asyncio.sleep(0.5)  # the runtime's threads have started: they are part of the base
     base = srv.status("VmSize") * 1024
     limit = base + (mib << 20)
     try:
-        resource.prlimit(srv.p.pid, resource.RLIMIT_AS, (limit, limit))
+        # The soft limit only: raising it back needs no privilege (a hard limit would).
+        old = resource.prlimit(srv.p.pid, resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
     except (OSError, ValueError) as e:
         return DEGRADED, "cannot set RLIMIT_AS: %s" % e
     conns = []
@@ -408,7 +417,7 @@ async def p_memory(srv, clients, mib):
     for w in conns:
         reset(w)
     try:
-        resource.prlimit(srv.p.pid, resource.RLIMIT_AS, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        resource.prlimit(srv.p.pid, resource.RLIMIT_AS, old)
     except (OSError, ValueError):
         pass  # it died
     await asyncio.sleep(1)
@@ -441,6 +450,7 @@ async def p_signals(srv, clients, count):
         except Exception:
             errors += 1
     tasks = [asyncio.ensure_future(chatter(i)) for i in range(clients)]
+    await asyncio.sleep(0.5)  # the clients are connected and busy
     sig = signal.SIGHUP if srv.kind in ("echo", "chat") else None
     sent = 0
     if sig:
@@ -485,8 +495,8 @@ def describe_exit(rc):
 def probes(short):
     s = short
     return [
-        ("clients", lambda srv: p_clients(srv, 1000 if s else 10000), {}),
-        ("slowloris", lambda srv: p_slowloris(srv, 100 if s else 1000, 4 if s else 10), {}),
+        ("clients", lambda srv: p_clients(srv, 500 if s else 10000), {}),
+        ("slowloris", lambda srv: p_slowloris(srv, 100 if s else 1000, 3 if s else 10), {}),
         ("huge line", lambda srv: p_huge(srv, (20 if s else 100) << 20), {}),
         ("garbage", lambda srv: p_garbage(srv, 20 if s else 200), {}),
         ("resets mid-write", lambda srv: p_resets(srv, 50 if s else 500), {}),
