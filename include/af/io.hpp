@@ -46,3 +46,4 @@
 #include "af/io/lines_codec.hpp"             // text lines, with a maximum length
 #include "af/io/length_delimited_codec.hpp"  // u32 big-endian length + payload, with a maximum
 #include "af/io/framed.hpp"                  // framed(io, codec): a stream and a sink of frames
+#include "af/io/send_pipelined.hpp"          // send_pipelined(conn, reply): flush when no request waits
