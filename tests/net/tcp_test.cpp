@@ -259,7 +259,9 @@ TEST_P(tcp, a_task_connecting_in_a_loop_lets_the_acceptor_on_its_thread_keep_up)
     }
     // A loopback connect completes without suspending. If it did not yield, the connecting
     // task would run through the listener's backlog before the acceptor ran once (SYNs beyond
-    // the backlog are dropped and retried after 1 s). It yields, so the acceptor stays close.
+    // the backlog are dropped and retried after 1 s). It yields, and a busy current_thread
+    // runtime looks at I/O every `event_interval` (61) polls, as tokio's does (ADR 0026), so
+    // the acceptor stays within about that many connections.
     constexpr int n = 300;
     std::atomic<int> accepted{0};
     int worst = rt().block_on([&]() -> af::task<int> {
@@ -284,8 +286,8 @@ TEST_P(tcp, a_task_connecting_in_a_loop_lets_the_acceptor_on_its_thread_keep_up)
     });
     EXPECT_EQ(accepted.load(), n);
     // The budget alone would let 128 connects through per turn; a yield per connect keeps the
-    // lag to a few (how many depends on the scheduler's order, not on the number of clients).
-    EXPECT_LT(worst, 16) << "the connecting task ran ahead of the acceptor";
+    // lag to the event interval plus a few (the scheduler's order, not the number of clients).
+    EXPECT_LT(worst, 61 + 16) << "the connecting task ran ahead of the acceptor";
 }
 
 TEST(tcp_outside_runtime, bind_outside_a_runtime_is_a_clear_logic_error) {
